@@ -1,0 +1,1 @@
+//! geocommun-search
