@@ -1,0 +1,486 @@
+//! The engine: segments, masks of replaced communes, and the three queries.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use geo_index::rtree::{RTreeIndex, RTreeRef};
+use geocommun_model::CommuneAddresses;
+
+use crate::build::{build_segment, derive_hn_id};
+use crate::limits::{
+    LIMIT_MAX, MIN_SCORE, REVERSE_MAX_DISTANCE_M, REVERSE_NEIGHBOURS, TYPO_PASS_BELOW,
+};
+use crate::query::{ParsedQuery, QueryError, TokKind};
+use crate::search::{Scored, SegmentQuery, quality};
+use crate::segment::{
+    DocKind, Segment, com_str, decode_point, doc_str, hn_str, id_kind, spatial_xy,
+};
+use crate::{Explain, Filters, Hit, ResultType, ReverseRequest, SearchRequest};
+
+/// A segment with the communes it no longer answers for (replaced by a newer segment).
+#[derive(Clone)]
+pub(crate) struct SegEntry {
+    pub seg: Arc<Segment>,
+    pub masked: Arc<HashSet<u32>>,
+}
+
+/// An immutable set of segments. Replacing communes returns a new engine that shares the
+/// untouched segments, so a server swaps engines atomically while readers keep the old one.
+#[derive(Clone, Default)]
+pub struct Engine {
+    pub(crate) segments: Vec<SegEntry>,
+}
+
+/// Sizes of an engine.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    pub segments: usize,
+    pub communes: usize,
+    pub documents: usize,
+    pub housenumbers: usize,
+    pub terms: usize,
+}
+
+impl Engine {
+    /// Builds an engine of one segment.
+    pub fn build(communes: &[CommuneAddresses]) -> Self {
+        Self::from_segment(build_segment(communes))
+    }
+
+    pub fn from_segment(seg: Segment) -> Self {
+        Self { segments: vec![SegEntry { seg: Arc::new(seg), masked: Arc::default() }] }
+    }
+
+    pub fn segments(&self) -> impl Iterator<Item = &Segment> {
+        self.segments.iter().map(|e| &*e.seg)
+    }
+
+    /// A new engine where these communes answer from a new segment built from `communes`,
+    /// and no longer from older segments. An empty commune (no streets) still answers as a
+    /// municipality; to remove a commune entirely, use [`Engine::remove_communes`].
+    pub fn replace_communes(&self, communes: &[CommuneAddresses]) -> Self {
+        let codes: Vec<String> = communes.iter().map(|c| c.code.to_string()).collect();
+        let mut next = self.remove_communes(&codes);
+        if !communes.is_empty() {
+            next.segments
+                .push(SegEntry { seg: Arc::new(build_segment(communes)), masked: Arc::default() });
+        }
+        next
+    }
+
+    /// A new engine without these communes.
+    pub fn remove_communes(&self, codes: &[String]) -> Self {
+        let segments = self
+            .segments
+            .iter()
+            .filter_map(|e| {
+                let mut masked = (*e.masked).clone();
+                let mut changed = false;
+                for code in codes {
+                    if let Some(c) = e.seg.commune_index(code) {
+                        changed |= masked.insert(c);
+                    }
+                }
+                if masked.len() >= e.seg.commune_count() && e.seg.commune_count() > 0 {
+                    return None; // nothing left to answer for
+                }
+                Some(if changed {
+                    SegEntry { seg: e.seg.clone(), masked: Arc::new(masked) }
+                } else {
+                    e.clone()
+                })
+            })
+            .collect();
+        Self { segments }
+    }
+
+    pub fn stats(&self) -> EngineStats {
+        let mut s = EngineStats { segments: self.segments.len(), ..EngineStats::default() };
+        for e in &self.segments {
+            s.communes += e.seg.commune_count() - e.masked.len();
+            s.documents += e.seg.doc_count();
+            s.housenumbers += e.seg.housenumber_count();
+            s.terms += e.seg.term_count();
+        }
+        s
+    }
+
+    /// Free-text search.
+    pub fn search(&self, req: &SearchRequest) -> Result<Vec<Hit>, QueryError> {
+        let parsed = ParsedQuery::parse(&req.q)?;
+        let limit = req.limit.clamp(1, LIMIT_MAX);
+        let mut results = self.search_pass(&parsed, req, limit, false);
+        let best = results.first().map_or(0.0, |r| r.2.score);
+        let mut typo_pass = false;
+        if best < TYPO_PASS_BELOW
+            && parsed
+                .tokens
+                .iter()
+                .any(|t| t.kind == TokKind::Word && t.text.len() >= crate::limits::TYPO_ONE_MIN_LEN)
+        {
+            let second = self.search_pass(&parsed, req, limit, true);
+            if second.first().map_or(0.0, |r| r.2.score) > best {
+                results = second;
+                typo_pass = true;
+            }
+        }
+        Ok(results
+            .into_iter()
+            .filter(|r| r.2.score >= MIN_SCORE)
+            .take(limit)
+            .map(|(si, _, s)| {
+                let e = &self.segments[si];
+                let mut hit = make_hit(&e.seg, s.doc, s.hn, s.score);
+                if req.center.is_some() {
+                    hit.distance = req.center.map(|c| c.distance_m(hit.position));
+                }
+                if req.explain {
+                    hit.explain = Some(explain(&e.seg, &parsed, req, typo_pass, &s));
+                }
+                hit
+            })
+            .collect())
+    }
+
+    fn search_pass(
+        &self,
+        parsed: &ParsedQuery,
+        req: &SearchRequest,
+        limit: usize,
+        typos: bool,
+    ) -> Vec<(usize, f32, Scored)> {
+        let mut all: Vec<(usize, f32, Scored)> = Vec::new();
+        for (si, e) in self.segments.iter().enumerate() {
+            let sq = SegmentQuery::new(&e.seg, parsed, req.autocomplete, typos);
+            let masked = |c: u32| e.masked.contains(&c);
+            for s in sq.run(&req.filters, req.center, &masked, limit) {
+                all.push((si, e.seg.doc_importance[s.doc as usize], s));
+            }
+        }
+        // Score, then importance, then a stable identity: deterministic across runs.
+        all.sort_by(|a, b| {
+            b.2.score
+                .total_cmp(&a.2.score)
+                .then(b.1.total_cmp(&a.1))
+                .then(a.0.cmp(&b.0))
+                .then(a.2.doc.cmp(&b.2.doc))
+                .then(a.2.hn.cmp(&b.2.hn))
+        });
+        all.dedup_by(|a, b| a.0 == b.0 && a.2.doc == b.2.doc && a.2.hn == b.2.hn);
+        all
+    }
+
+    /// Nearest addresses (or streets, lieux-dits, communes with a type filter) to a point.
+    pub fn reverse(&self, req: &ReverseRequest) -> Vec<Hit> {
+        let limit = req.limit.clamp(1, LIMIT_MAX);
+        let mut found: Vec<(f64, usize, u32, Option<u32>)> = Vec::new();
+        let (x, y) = spatial_xy(req.point);
+        for (si, e) in self.segments.iter().enumerate() {
+            let seg = &e.seg;
+            let Ok(tree) = RTreeRef::<f32>::try_new(&seg.spatial) else { continue };
+            let n_hn = seg.housenumber_count() as u32;
+            let mut k = REVERSE_NEIGHBOURS.max(limit * 2);
+            loop {
+                let before = found.len();
+                let items = tree.neighbors(x, y, Some(k), None);
+                let exhausted = items.len() < k;
+                for item in items {
+                    let (doc, hn) = if item < n_hn {
+                        (seg.doc_of_hn(item), Some(item))
+                    } else {
+                        (item - n_hn, None)
+                    };
+                    if e.masked.contains(&seg.doc_commune[doc as usize]) {
+                        continue;
+                    }
+                    let Some((doc, hn)) = reverse_accepts(seg, &req.filters, doc, hn) else {
+                        continue;
+                    };
+                    let p = decode_point(match hn {
+                        Some(h) => seg.hn_point[h as usize],
+                        None => seg.doc_point[doc as usize],
+                    });
+                    let d = req.point.distance_m(p);
+                    if d <= REVERSE_MAX_DISTANCE_M {
+                        found.push((d, si, doc, hn));
+                    }
+                }
+                if found.len() - before >= limit || exhausted || k >= 4096 {
+                    break;
+                }
+                k *= 4;
+            }
+        }
+        found.sort_by(|a, b| {
+            a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3))
+        });
+        found.dedup_by(|a, b| a.1 == b.1 && a.2 == b.2 && a.3 == b.3);
+        found
+            .into_iter()
+            .take(limit)
+            .map(|(d, si, doc, hn)| {
+                let score = (1.0 - d / REVERSE_MAX_DISTANCE_M).max(0.0) as f32;
+                let mut h = make_hit(&self.segments[si].seg, doc, hn, score);
+                h.distance = Some(d);
+                h
+            })
+            .collect()
+    }
+
+    /// A commune, street, lieu-dit or address by INSEE code, `cle_interop`, street id or BAN id.
+    pub fn lookup(&self, id: &str) -> Option<Hit> {
+        let id = id.trim();
+        let lower = id.to_ascii_lowercase();
+        for e in self.segments.iter().rev() {
+            let seg = &e.seg;
+            let found = [id, lower.as_str()].iter().find_map(|k| seg.ids.get(k)).map(|key| {
+                let v = (key & id_kind::MASK) as u32;
+                if key & !id_kind::MASK == id_kind::HN {
+                    (seg.doc_of_hn(v), Some(v))
+                } else {
+                    (v, None)
+                }
+            });
+            let found = found.or_else(|| lookup_derived(seg, &lower));
+            if let Some((doc, hn)) = found {
+                if !e.masked.contains(&seg.doc_commune[doc as usize]) {
+                    return Some(make_hit(seg, doc, hn, 1.0));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// `75101_cfq3tf_00022_s` → the street `75101_cfq3tf`, number 22, suffix `s`.
+fn lookup_derived(seg: &Segment, id: &str) -> Option<(u32, Option<u32>)> {
+    let parts: Vec<&str> = id.split('_').collect();
+    if parts.len() < 3 {
+        return None;
+    }
+    let street = format!("{}_{}", parts[0], parts[1]);
+    let key = seg.ids.get(&street)?;
+    if key & !id_kind::MASK != id_kind::DOC {
+        return None;
+    }
+    let doc = (key & id_kind::MASK) as u32;
+    let number: u32 = parts[2].parse().ok()?;
+    let suffix = parts.get(3).copied().unwrap_or("");
+    let range = seg.hn_range(doc);
+    for h in range {
+        if seg.hn_number[h] == number && seg.suffixes.get(seg.hn_suffix[h] as usize) == suffix {
+            let h = h as u32;
+            let expected = derive_hn_id(&street, number, (!suffix.is_empty()).then_some(suffix));
+            // Only a number whose id is derived answers to the derived id.
+            if seg.hn_extra_str(h, hn_str::ID).is_none() && expected == id {
+                return Some((doc, Some(h)));
+            }
+        }
+    }
+    None
+}
+
+fn reverse_accepts(
+    seg: &Segment,
+    f: &Filters,
+    doc: u32,
+    hn: Option<u32>,
+) -> Option<(u32, Option<u32>)> {
+    let kind = seg.doc_kind(doc);
+    if !f.postcodes.is_empty()
+        && !f.postcodes.iter().any(|p| p == seg.doc_str(doc, doc_str::POSTCODE))
+    {
+        return None;
+    }
+    if !f.citycodes.is_empty() {
+        let c = seg.doc_commune[doc as usize];
+        let code = seg.commune_str(c, com_str::CODE);
+        let parent = seg.commune_str(c, com_str::PARENT_CODE);
+        if !f.citycodes.iter().any(|x| x == code || x == parent) {
+            return None;
+        }
+    }
+    if f.types.is_empty() {
+        // By default reverse answers addresses, else streets and lieux-dits.
+        return (hn.is_some() || kind != DocKind::Municipality).then_some((doc, hn));
+    }
+    let t = ResultType::of(kind, hn.is_some());
+    if f.types.contains(&t) {
+        return Some((doc, hn));
+    }
+    // A house number stands for its street when streets are asked for.
+    if hn.is_some() && f.types.contains(&ResultType::of(kind, false)) {
+        return Some((doc, None));
+    }
+    if f.types.contains(&ResultType::Municipality) {
+        let c = seg.doc_commune[doc as usize];
+        let m = seg.commune_doc[c as usize];
+        if m != u32::MAX {
+            return Some((m, None));
+        }
+    }
+    None
+}
+
+fn explain(
+    seg: &Segment,
+    parsed: &ParsedQuery,
+    req: &SearchRequest,
+    typo_pass: bool,
+    s: &Scored,
+) -> Explain {
+    let sq = SegmentQuery::new(seg, parsed, req.autocomplete, typo_pass);
+    let mut best = vec![0.0f32; sq.toks.len()];
+    sq.score_terms(s.doc, &mut best);
+    let tokens = sq
+        .toks
+        .iter()
+        .zip(&best)
+        .map(|(t, &b)| {
+            let how = if b >= quality::EXACT {
+                Some("exact")
+            } else if b >= quality::PHONETIC {
+                Some("phonetic")
+            } else if b >= quality::PREFIX {
+                Some(
+                    if t.split_of.is_some() || t.expansions.iter().all(|e| e.1 == quality::SPLIT) {
+                        "split"
+                    } else {
+                        "prefix"
+                    },
+                )
+            } else if b > 0.0 {
+                Some("typo")
+            } else if matches!(t.tok.kind, TokKind::Number { .. }) && s.hn_quality > 0.0 {
+                Some("housenumber")
+            } else {
+                None
+            };
+            (t.tok.text.clone(), how)
+        })
+        .collect();
+    Explain {
+        text: s.text,
+        name_coverage: s.name_cov,
+        importance: seg.doc_importance[s.doc as usize],
+        geo: s.geo,
+        housenumber: s.hn_quality,
+        typo_pass,
+        tokens,
+    }
+}
+
+/// Builds the result of a document (and optionally one of its house numbers).
+pub(crate) fn make_hit(seg: &Segment, doc: u32, hn: Option<u32>, score: f32) -> Hit {
+    let kind = seg.doc_kind(doc);
+    let c = seg.doc_commune[doc as usize];
+    let commune_name = seg.commune_str(c, com_str::NAME);
+    let parent_name = seg.commune_str(c, com_str::PARENT_NAME);
+    let (city, district) = if parent_name.is_empty() {
+        (commune_name.to_owned(), None)
+    } else {
+        (parent_name.to_owned(), Some(commune_name.to_owned()))
+    };
+    let doc_name = seg.doc_str(doc, doc_str::NAME);
+    let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    let mut postcode = seg.doc_str(doc, doc_str::POSTCODE).to_owned();
+    let importance = seg.doc_importance[doc as usize];
+    let context = seg.commune_str(c, com_str::CONTEXT).to_owned();
+    let citycode = seg.commune_str(c, com_str::CODE).to_owned();
+    let oldcitycode = non_empty(seg.doc_str(doc, doc_str::OLD_CODE));
+    let oldcity = non_empty(seg.doc_str(doc, doc_str::OLD_NAME));
+    match (kind, hn) {
+        (DocKind::Municipality, _) => Hit {
+            result_type: ResultType::Municipality,
+            score,
+            label: doc_name.to_owned(),
+            name: doc_name.to_owned(),
+            housenumber: None,
+            id: seg.doc_str(doc, doc_str::ID).to_owned(),
+            ban_id: non_empty(seg.doc_str(doc, doc_str::BAN_ID)),
+            street: None,
+            postcode,
+            citycode,
+            city,
+            district,
+            oldcitycode,
+            oldcity,
+            context,
+            importance,
+            position: decode_point(seg.doc_point[doc as usize]),
+            population: Some(seg.commune_population[c as usize]),
+            distance: None,
+            explain: None,
+        },
+        (_, Some(h)) => {
+            let number = seg.hn_number[h as usize];
+            let suffix = seg.suffixes.get(seg.hn_suffix[h as usize] as usize);
+            let housenumber = format!("{number}{suffix}");
+            if let Some(p) = seg.hn_extra_str(h, hn_str::POSTCODE) {
+                p.clone_into(&mut postcode);
+            }
+            let street_id = seg.doc_str(doc, doc_str::ID);
+            let id = seg.hn_extra_str(h, hn_str::ID).map_or_else(
+                || derive_hn_id(street_id, number, (!suffix.is_empty()).then_some(suffix)),
+                str::to_owned,
+            );
+            Hit {
+                result_type: ResultType::Housenumber,
+                score,
+                label: format!("{housenumber} {doc_name} {postcode} {city}"),
+                name: format!("{housenumber} {doc_name}"),
+                housenumber: Some(housenumber),
+                id,
+                ban_id: seg.hn_extra_str(h, hn_str::BAN_ID).map(str::to_owned),
+                street: Some(doc_name.to_owned()),
+                postcode,
+                citycode,
+                city,
+                district,
+                oldcitycode,
+                oldcity,
+                context,
+                importance,
+                position: decode_point(seg.hn_point[h as usize]),
+                population: None,
+                distance: None,
+                explain: None,
+            }
+        }
+        (_, None) => Hit {
+            result_type: if kind == DocKind::Locality {
+                ResultType::Locality
+            } else {
+                ResultType::Street
+            },
+            score,
+            label: format!("{doc_name} {postcode} {city}"),
+            name: doc_name.to_owned(),
+            housenumber: None,
+            id: seg.doc_str(doc, doc_str::ID).to_owned(),
+            ban_id: non_empty(seg.doc_str(doc, doc_str::BAN_ID)),
+            street: None,
+            postcode,
+            citycode,
+            city,
+            district,
+            oldcitycode,
+            oldcity,
+            context,
+            importance,
+            position: decode_point(seg.doc_point[doc as usize]),
+            population: None,
+            distance: None,
+            explain: None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn is<T: Send + Sync>() {}
+        is::<super::Engine>();
+    }
+}

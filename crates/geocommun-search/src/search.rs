@@ -1,0 +1,588 @@
+//! The query pipeline on one segment: expand tokens (exact, phonetic, prefix, typo, split),
+//! retrieve candidates from the most selective token, score them on term ids, match house
+//! numbers in the best ones.
+
+use std::sync::OnceLock;
+
+use fst::{Automaton, IntoStreamer, Streamer, automaton::Str};
+use geo_index::rtree::{RTreeIndex, RTreeRef};
+use geocommun_model::{LonLat, text};
+use levenshtein_automata::LevenshteinAutomatonBuilder;
+use smallvec::SmallVec;
+
+use crate::limits::{
+    COMMON_POSTINGS, DRIVER_MAX_DOCS, GEO_BIAS_CANDIDATES, PREFIX_MAX_EXPANSIONS, PREFIX_MAX_SCAN,
+    PREFIX_MIN_LEN, RERANK_CANDIDATES, TYPO_MAX_EXPANSIONS, TYPO_ONE_MIN_LEN, TYPO_TWO_MIN_LEN,
+};
+use crate::query::{ParsedQuery, QTok, TokKind};
+use crate::segment::{DocKind, Field, Segment, TERM_MASK, decode_point, field_of, spatial_xy};
+use crate::{Filters, ResultType};
+
+/// How well a query token matched a term.
+pub(crate) mod quality {
+    pub const EXACT: f32 = 1.0;
+    pub const PHONETIC: f32 = 0.92;
+    pub const PREFIX: f32 = 0.9;
+    pub const SPLIT: f32 = 0.9;
+    pub const TYPO1: f32 = 0.8;
+    pub const TYPO2: f32 = 0.65;
+    /// A house number found without the suffix asked for.
+    pub const NUMBER_WITHOUT_SUFFIX: f32 = 0.75;
+}
+
+/// Weight of a house-number token: about that of a moderately rare word.
+const NUMBER_WEIGHT: f32 = 2.5;
+
+fn lev(distance: u8) -> &'static LevenshteinAutomatonBuilder {
+    static ONE: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
+    static TWO: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
+    if distance == 1 {
+        ONE.get_or_init(|| LevenshteinAutomatonBuilder::new(1, true))
+    } else {
+        TWO.get_or_init(|| LevenshteinAutomatonBuilder::new(2, true))
+    }
+}
+
+/// One query token as seen by a segment.
+#[derive(Debug)]
+pub(crate) struct SegTok<'q> {
+    pub tok: &'q QTok,
+    /// Matching terms and how well they match, best first.
+    pub expansions: SmallVec<[(u32, f32); 4]>,
+    /// Documents the expansions cover (sum of posting lengths).
+    pub df: usize,
+    pub weight: f32,
+    /// Two halves of a merged word ("saintgermain"): both must match, each worth half.
+    pub split_of: Option<usize>,
+}
+
+/// A scored candidate.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Scored {
+    pub doc: u32,
+    /// House number chosen inside the document.
+    pub hn: Option<u32>,
+    pub score: f32,
+    pub text: f32,
+    pub name_cov: f32,
+    pub geo: f32,
+    pub hn_quality: f32,
+}
+
+pub(crate) struct SegmentQuery<'s, 'q> {
+    seg: &'s Segment,
+    pub toks: Vec<SegTok<'q>>,
+    /// (term, token index, quality), sorted by term, for scoring documents.
+    lookup: Vec<(u32, u16, f32)>,
+}
+
+impl<'s, 'q> SegmentQuery<'s, 'q> {
+    pub fn new(seg: &'s Segment, q: &'q ParsedQuery, autocomplete: bool, typos: bool) -> Self {
+        let mut toks = Vec::with_capacity(q.tokens.len());
+        for tok in &q.tokens {
+            let expansions = expand(seg, tok, autocomplete && tok.last, typos);
+            if expansions.is_empty() && tok.kind == TokKind::Word && tok.text.len() >= 5 {
+                if let Some((a, b)) = split_merged(seg, &tok.text) {
+                    let first = toks.len();
+                    toks.push(seg_tok(seg, tok, smallvec::smallvec![(a, quality::SPLIT)], None));
+                    toks.push(seg_tok(
+                        seg,
+                        tok,
+                        smallvec::smallvec![(b, quality::SPLIT)],
+                        Some(first),
+                    ));
+                    continue;
+                }
+            }
+            toks.push(seg_tok(seg, tok, expansions, None));
+        }
+        let mut lookup: Vec<(u32, u16, f32)> = toks
+            .iter()
+            .enumerate()
+            .flat_map(|(i, t)| t.expansions.iter().map(move |&(term, ql)| (term, i as u16, ql)))
+            .collect();
+        lookup.sort_by_key(|e| e.0);
+        Self { seg, toks, lookup }
+    }
+
+    /// The candidate documents, before filtering.
+    pub fn candidates(&self, filters: &Filters, center: Option<LonLat>) -> Vec<u32> {
+        let seg = self.seg;
+        // Tokens that can drive retrieval: words and postcodes that matched something.
+        let mut drivers: Vec<&SegTok<'_>> = self
+            .toks
+            .iter()
+            .filter(|t| !t.expansions.is_empty() && !matches!(t.tok.kind, TokKind::Number { .. }))
+            .collect();
+        if drivers.is_empty() {
+            drivers = self.toks.iter().filter(|t| !t.expansions.is_empty()).collect();
+        }
+        drivers.sort_by_key(|t| t.df);
+
+        let mut cands: Vec<u32> = Vec::new();
+        // A citycode filter restricts to few documents: take them all.
+        let filter_docs: Option<Vec<u32>> = (!filters.citycodes.is_empty()).then(|| {
+            let mut v: Vec<u32> = filters
+                .citycodes
+                .iter()
+                .filter_map(|c| seg.commune_index(c))
+                .flat_map(|c| seg.commune_docs(c).iter().copied())
+                .collect();
+            v.sort_unstable();
+            v
+        });
+        match (&filter_docs, drivers.first()) {
+            (Some(fd), Some(d)) if fd.len() <= d.df => cands.extend_from_slice(fd),
+            (Some(fd), None) => cands.extend_from_slice(fd),
+            (_, Some(first)) => {
+                if first.df <= DRIVER_MAX_DOCS || drivers.len() == 1 {
+                    union_into(seg, first, DRIVER_MAX_DOCS, &mut cands);
+                } else {
+                    intersect_into(seg, first, drivers[1], DRIVER_MAX_DOCS, &mut cands);
+                }
+                // The most selective token may be the wrong one (a typo that is another word):
+                // the next selective tokens bring their documents too.
+                for d in drivers.iter().skip(1).take(2) {
+                    if d.df <= DRIVER_MAX_DOCS / 4 {
+                        union_into(seg, d, DRIVER_MAX_DOCS / 4, &mut cands);
+                    }
+                }
+            }
+            (None, None) => {}
+        }
+        if let Some(c) = center {
+            near_docs(seg, c, GEO_BIAS_CANDIDATES, &mut cands);
+        }
+        cands.sort_unstable();
+        cands.dedup();
+        cands
+    }
+
+    /// Scores a document on its terms (house numbers are matched later).
+    pub fn score_terms(&self, doc: u32, best: &mut [f32]) -> (f32, f32) {
+        let seg = self.seg;
+        best.iter_mut().for_each(|b| *b = 0.0);
+        let mut name_total = 0.0f32;
+        let mut name_matched = 0.0f32;
+        for &entry in seg.doc_terms(doc) {
+            let term = entry & TERM_MASK;
+            let field = field_of(entry);
+            let idf = if field == Field::Name { seg.idf(seg.df(term)) } else { 0.0 };
+            name_total += idf;
+            let start = self.lookup.partition_point(|e| e.0 < term);
+            let mut hit = 0.0f32;
+            for &(t, i, ql) in &self.lookup[start..] {
+                if t != term {
+                    break;
+                }
+                let b = &mut best[i as usize];
+                if ql > *b {
+                    *b = ql;
+                }
+                hit = hit.max(ql);
+            }
+            name_matched += idf * hit;
+        }
+        let mut num = 0.0;
+        let mut den = 0.0;
+        for (i, t) in self.toks.iter().enumerate() {
+            if matches!(t.tok.kind, TokKind::Number { .. }) && best[i] == 0.0 {
+                continue; // decided by house-number matching
+            }
+            num += t.weight * best[i];
+            den += t.weight;
+        }
+        let text = if den > 0.0 { num / den } else { 0.0 };
+        let name_cov = if name_total > 0.0 { name_matched / name_total } else { 0.0 };
+        (text, name_cov)
+    }
+
+    /// Finds the house number asked for in a street; returns it, the quality and the token.
+    pub fn match_housenumber(&self, doc: u32, best: &[f32]) -> Option<(u32, f32, usize)> {
+        let seg = self.seg;
+        let range = seg.hn_range(doc);
+        if range.is_empty() {
+            return None;
+        }
+        let numbers = &seg.hn_number[range.clone()];
+        for (i, t) in self.toks.iter().enumerate() {
+            let TokKind::Number { number, suffix } = &t.tok.kind else { continue };
+            if best[i] > 0.0 {
+                continue; // part of the street name ("rue du 8 mai 1945")
+            }
+            let lo = numbers.partition_point(|&n| n < *number);
+            let hi = numbers.partition_point(|&n| n <= *number);
+            if lo == hi {
+                continue;
+            }
+            let mut plain = None;
+            for k in lo..hi {
+                let h = range.start + k;
+                let sfx = seg.suffixes_folded.get(seg.hn_suffix[h] as usize);
+                match suffix {
+                    Some(s) if sfx == s => return Some((h as u32, quality::EXACT, i)),
+                    None if sfx.is_empty() => return Some((h as u32, quality::EXACT, i)),
+                    _ if sfx.is_empty() => plain = Some(h as u32),
+                    _ => {}
+                }
+            }
+            if let Some(h) = plain {
+                return Some((h, quality::NUMBER_WITHOUT_SUFFIX, i));
+            }
+        }
+        None
+    }
+
+    fn number_weight(&self, best: &[f32]) -> (f32, bool) {
+        let mut w = 0.0;
+        let mut any = false;
+        for (i, t) in self.toks.iter().enumerate() {
+            if matches!(t.tok.kind, TokKind::Number { .. }) && best[i] == 0.0 {
+                w += t.weight;
+                any = true;
+            }
+        }
+        (w, any)
+    }
+
+    /// Runs the whole pipeline on this segment.
+    pub fn run(
+        &self,
+        filters: &Filters,
+        center: Option<LonLat>,
+        masked: &dyn Fn(u32) -> bool,
+        limit: usize,
+    ) -> Vec<Scored> {
+        let seg = self.seg;
+        let cands = self.candidates(filters, center);
+        let mut best = vec![0.0f32; self.toks.len()];
+        let mut first: Vec<(f32, f32, f32, u32)> = Vec::with_capacity(cands.len());
+        for &d in &cands {
+            if masked(seg.doc_commune[d as usize]) || !filters.accepts_doc(seg, d) {
+                continue;
+            }
+            let (text, name_cov) = self.score_terms(d, &mut best);
+            if text <= 0.0 {
+                continue;
+            }
+            let pre = 0.8 * text + 0.2 * name_cov + 0.05 * seg.doc_importance[d as usize];
+            first.push((pre, text, name_cov, d));
+        }
+        // Keep the best for the second pass; ties by importance (lower id = more important).
+        let keep = RERANK_CANDIDATES.max(limit * 2);
+        if first.len() > keep {
+            first.select_nth_unstable_by(keep, |a, b| b.0.total_cmp(&a.0).then(a.3.cmp(&b.3)));
+            first.truncate(keep);
+        }
+        let mut out = Vec::with_capacity(first.len());
+        for &(_, text, name_cov, d) in &first {
+            let (text, name_cov) =
+                if self.toks.iter().any(|t| matches!(t.tok.kind, TokKind::Number { .. })) {
+                    self.score_terms(d, &mut best)
+                } else {
+                    (text, name_cov)
+                };
+            let kind = seg.doc_kind(d);
+            let (nw, has_number) = self.number_weight(&best);
+            let hn =
+                if kind == DocKind::Municipality { None } else { self.match_housenumber(d, &best) };
+            let den_text: f32 = self
+                .toks
+                .iter()
+                .enumerate()
+                .filter(|(i, t)| !(matches!(t.tok.kind, TokKind::Number { .. }) && best[*i] == 0.0))
+                .map(|(_, t)| t.weight)
+                .sum();
+            let (text, hn_quality) = match hn {
+                Some((_, q, i)) => {
+                    let w = self.toks[i].weight;
+                    ((text * den_text + w * q) / (den_text + nw), q)
+                }
+                None if has_number => ((text * den_text) / (den_text + nw), 0.0),
+                None => (text, 0.0),
+            };
+            if filters.wants_housenumber_only() && hn.is_none() {
+                continue;
+            }
+            if !filters.accepts_type(kind, hn.is_some()) {
+                // A street asked for as a street: drop the number, keep the street.
+                if hn.is_some() && filters.accepts_type(kind, false) {
+                    out.push(self.finish(d, None, text, name_cov, 0.0, center));
+                }
+                continue;
+            }
+            out.push(self.finish(d, hn.map(|h| h.0), text, name_cov, hn_quality, center));
+        }
+        out
+    }
+
+    fn finish(
+        &self,
+        d: u32,
+        hn: Option<u32>,
+        text: f32,
+        name_cov: f32,
+        hn_quality: f32,
+        center: Option<LonLat>,
+    ) -> Scored {
+        let seg = self.seg;
+        let importance = seg.doc_importance[d as usize];
+        let sim = 0.8 * text + 0.2 * name_cov;
+        let (geo, score) = match center {
+            Some(c) => {
+                let p = decode_point(match hn {
+                    Some(h) => seg.hn_point[h as usize],
+                    None => seg.doc_point[d as usize],
+                });
+                let km = c.distance_m(p) / 1000.0;
+                let geo = (-(km / 50.0).powi(2)).exp() as f32;
+                (geo, (sim + 0.1 * importance + 0.1 * geo) / 1.2)
+            }
+            None => (0.0, (sim + 0.1 * importance) / 1.1),
+        };
+        Scored { doc: d, hn, score, text, name_cov, geo, hn_quality }
+    }
+}
+
+fn seg_tok<'q>(
+    seg: &Segment,
+    tok: &'q QTok,
+    expansions: SmallVec<[(u32, f32); 4]>,
+    split_of: Option<usize>,
+) -> SegTok<'q> {
+    let df: usize = expansions.iter().map(|&(t, _)| seg.df(t)).sum();
+    let weight = match tok.kind {
+        TokKind::Number { .. } if expansions.is_empty() => NUMBER_WEIGHT,
+        TokKind::Postcode => 2.0,
+        _ if expansions.is_empty() => 0.6 * seg.idf(1),
+        _ => {
+            let min_df = expansions.iter().map(|&(t, _)| seg.df(t)).min().unwrap_or(1);
+            seg.idf(min_df)
+        }
+    };
+    let weight = if split_of.is_some() || expansions.len() == 1 && expansions[0].1 == quality::SPLIT
+    {
+        weight * 0.5
+    } else {
+        weight
+    };
+    SegTok { tok, expansions, df, weight, split_of }
+}
+
+/// Terms a token may stand for, best first.
+fn expand(seg: &Segment, tok: &QTok, prefix: bool, typos: bool) -> SmallVec<[(u32, f32); 4]> {
+    let mut out: SmallVec<[(u32, f32); 4]> = SmallVec::new();
+    let exact = seg.terms.get(&tok.text).map(|t| t as u32);
+    if let Some(t) = exact {
+        out.push((t, quality::EXACT));
+    }
+    if tok.kind != TokKind::Word {
+        return out;
+    }
+    let push = |out: &mut SmallVec<[(u32, f32); 4]>, t: u32, q: f32| {
+        if let Some(e) = out.iter_mut().find(|e| e.0 == t) {
+            e.1 = e.1.max(q);
+        } else {
+            out.push((t, q));
+        }
+    };
+    // Phonetic neighbours.
+    if let Some(g) = seg.phonetic.get(text::phonetic(&tok.text)) {
+        let g = g as usize;
+        let (a, b) = (seg.phon_off[g] as usize, seg.phon_off[g + 1] as usize);
+        for &t in &seg.phon_terms[a..b] {
+            push(&mut out, t, quality::PHONETIC);
+        }
+    }
+    // Autocompletion of the last token.
+    if prefix && tok.text.len() >= PREFIX_MIN_LEN {
+        let mut stream = seg.terms.search(Str::new(&tok.text).starts_with()).into_stream();
+        let mut found: Vec<(usize, u32)> = Vec::new();
+        while let Some((_, t)) = stream.next() {
+            let t = t as u32;
+            if Some(t) != exact {
+                found.push((seg.df(t), t));
+            }
+            if found.len() >= PREFIX_MAX_SCAN {
+                break;
+            }
+        }
+        if found.len() > PREFIX_MAX_EXPANSIONS {
+            found.select_nth_unstable_by(PREFIX_MAX_EXPANSIONS, |a, b| {
+                b.0.cmp(&a.0).then(a.1.cmp(&b.1))
+            });
+            found.truncate(PREFIX_MAX_EXPANSIONS);
+        }
+        for (_, t) in found {
+            push(&mut out, t, quality::PREFIX);
+        }
+    }
+    // Typos: only when asked, or when nothing else matched.
+    let len = tok.text.len();
+    if (typos || out.is_empty()) && len >= TYPO_ONE_MIN_LEN {
+        let distance = if len >= TYPO_TWO_MIN_LEN { 2 } else { 1 };
+        let dfa = lev(distance).build_dfa(&tok.text);
+        let first = tok.text.as_bytes()[0];
+        let mut stream = seg.terms.search(&dfa).into_stream();
+        let mut found: Vec<(usize, u32, f32)> = Vec::new();
+        while let Some((key, t)) = stream.next() {
+            if key.first() != Some(&first) {
+                continue; // a changed first letter costs too much (milli counts it twice)
+            }
+            let t = t as u32;
+            let d = match dfa.eval(key) {
+                levenshtein_automata::Distance::Exact(d) => d,
+                levenshtein_automata::Distance::AtLeast(_) => continue,
+            };
+            let q = if d <= 1 { quality::TYPO1 } else { quality::TYPO2 };
+            found.push((seg.df(t), t, q));
+            if found.len() >= TYPO_MAX_EXPANSIONS * 8 {
+                break;
+            }
+        }
+        if found.len() > TYPO_MAX_EXPANSIONS {
+            found.sort_by(|a, b| b.2.total_cmp(&a.2).then(b.0.cmp(&a.0)));
+            found.truncate(TYPO_MAX_EXPANSIONS);
+        }
+        for (_, t, q) in found {
+            push(&mut out, t, q);
+        }
+    }
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    out
+}
+
+/// Splits a merged word ("saintgermain") into two dictionary terms, preferring balanced halves.
+fn split_merged(seg: &Segment, word: &str) -> Option<(u32, u32)> {
+    let mut best: Option<(usize, u32, u32)> = None;
+    for k in 2..word.len().saturating_sub(1) {
+        if !word.is_char_boundary(k) {
+            continue;
+        }
+        let (a, b) = word.split_at(k);
+        if let (Some(ta), Some(tb)) = (seg.terms.get(a), seg.terms.get(b)) {
+            let balance = a.len().min(b.len());
+            if best.is_none_or(|x| balance > x.0) {
+                best = Some((balance, ta as u32, tb as u32));
+            }
+        }
+    }
+    best.map(|(_, a, b)| (a, b))
+}
+
+/// Adds the documents of a token's expansions, at most `cap`, most important first.
+fn union_into(seg: &Segment, tok: &SegTok<'_>, cap: usize, out: &mut Vec<u32>) {
+    if tok.expansions.len() == 1 {
+        let p = seg.postings(tok.expansions[0].0);
+        out.extend_from_slice(&p[..p.len().min(cap)]);
+        return;
+    }
+    let mut all: Vec<u32> = Vec::new();
+    for &(t, _) in &tok.expansions {
+        let p = seg.postings(t);
+        all.extend_from_slice(&p[..p.len().min(cap)]);
+    }
+    all.sort_unstable();
+    all.dedup();
+    all.truncate(cap);
+    out.extend_from_slice(&all);
+}
+
+fn contains(seg: &Segment, tok: &SegTok<'_>, doc: u32) -> bool {
+    tok.expansions.iter().any(|&(t, _)| seg.postings(t).binary_search(&doc).is_ok())
+}
+
+/// Documents of `a` that are also in `b`, most important first, at most `cap`; scans at most
+/// [`COMMON_POSTINGS`] × 4 postings.
+fn intersect_into(seg: &Segment, a: &SegTok<'_>, b: &SegTok<'_>, cap: usize, out: &mut Vec<u32>) {
+    let mut lists: Vec<&[u32]> = a.expansions.iter().map(|&(t, _)| seg.postings(t)).collect();
+    lists.sort_by_key(|l| std::cmp::Reverse(l.len()));
+    let mut scanned = 0usize;
+    let mut found = 0usize;
+    let before = out.len();
+    for l in lists {
+        for &d in l {
+            scanned += 1;
+            if contains(seg, b, d) {
+                out.push(d);
+                found += 1;
+                if found >= cap {
+                    break;
+                }
+            }
+            if scanned >= COMMON_POSTINGS * 4 {
+                break;
+            }
+        }
+    }
+    if out.len() == before {
+        // Nothing in common: fall back to the most important documents of the rarer token.
+        union_into(seg, a, cap / 4, out);
+    }
+}
+
+/// Documents near a point (a house number counts for its street).
+fn near_docs(seg: &Segment, c: LonLat, k: usize, out: &mut Vec<u32>) {
+    let Ok(tree) = RTreeRef::<f32>::try_new(&seg.spatial) else { return };
+    let (x, y) = spatial_xy(c);
+    let n_hn = seg.housenumber_count() as u32;
+    for item in tree.neighbors(x, y, Some(k), None) {
+        out.push(if item < n_hn { seg.doc_of_hn(item) } else { item - n_hn });
+    }
+}
+
+impl Filters {
+    pub(crate) fn accepts_doc(&self, seg: &Segment, d: u32) -> bool {
+        if !self.citycodes.is_empty() {
+            let c = seg.doc_commune[d as usize];
+            let code = seg.commune_str(c, crate::segment::com_str::CODE);
+            let parent = seg.commune_str(c, crate::segment::com_str::PARENT_CODE);
+            let old = seg.doc_str(d, crate::segment::doc_str::OLD_CODE);
+            if !self
+                .citycodes
+                .iter()
+                .any(|cc| cc == code || cc == parent || (!old.is_empty() && cc == old))
+            {
+                return false;
+            }
+        }
+        if !self.postcodes.is_empty() {
+            let pc = seg.doc_str(d, crate::segment::doc_str::POSTCODE);
+            let ok = self.postcodes.iter().any(|p| p == pc)
+                || (seg.doc_kind(d) == DocKind::Municipality && {
+                    let all = seg.commune_str(
+                        seg.doc_commune[d as usize],
+                        crate::segment::com_str::POSTCODES,
+                    );
+                    self.postcodes.iter().any(|p| all.split(',').any(|x| x == p))
+                });
+            if !ok {
+                return false;
+            }
+        }
+        if !self.types.is_empty() {
+            let kind = seg.doc_kind(d);
+            let ok = self.types.iter().any(|t| match t {
+                ResultType::Municipality => kind == DocKind::Municipality,
+                ResultType::Locality => kind == DocKind::Locality,
+                ResultType::Street | ResultType::Housenumber => kind != DocKind::Municipality,
+            });
+            if !ok {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn wants_housenumber_only(&self) -> bool {
+        !self.types.is_empty() && self.types.iter().all(|t| *t == ResultType::Housenumber)
+    }
+
+    fn accepts_type(&self, kind: DocKind, with_number: bool) -> bool {
+        if self.types.is_empty() {
+            return true;
+        }
+        let rt = ResultType::of(kind, with_number);
+        self.types.contains(&rt)
+    }
+}

@@ -1,0 +1,4 @@
+//! Integration tests of the engine: synthetic communes for exact behaviour, real data for the
+//! rest (see `real.rs`).
+
+mod synthetic;

@@ -1,0 +1,227 @@
+use geocommun_model::LonLat;
+use geocommun_search::{Engine, Filters, ResultType, ReverseRequest, SearchRequest, snapshot};
+use geocommun_testkit::{commune, street};
+
+fn engine() -> Engine {
+    let mut rivoli = street("Rue de Rivoli", "75101_rivo01", "75001", 2.3400, 48.8600, 30);
+    rivoli.addresses.push(geocommun_testkit::address(
+        12,
+        Some("bis"),
+        2.3418,
+        48.8601,
+        "75101_rivo01_00012_bis",
+    ));
+    let paris1 = commune(
+        "75101",
+        "Paris 1er Arrondissement",
+        16_000,
+        vec![
+            rivoli,
+            street("Avenue du Général Lemonnier", "75101_lemo01", "75001", 2.3300, 48.8613, 12),
+            street("Rue Saint-Honoré", "75101_hono01", "75001", 2.3380, 48.8630, 40),
+        ],
+    );
+    let lyon = commune(
+        "69381",
+        "Lyon 1er Arrondissement",
+        30_000,
+        vec![street("Rue de la République", "69381_repu01", "69001", 4.8357, 45.7640, 50)],
+    );
+    let bourg = commune(
+        "01053",
+        "Bourg-en-Bresse",
+        41_000,
+        vec![
+            street("Boulevard de Brou", "01053_brou01", "01000", 5.2280, 46.2000, 20),
+            street("Rue de la République", "01053_repu01", "01000", 5.2250, 46.2050, 10),
+        ],
+    );
+    Engine::build(&[paris1, lyon, bourg])
+}
+
+fn search(e: &Engine, q: &str) -> Vec<geocommun_search::Hit> {
+    e.search(&SearchRequest { q: q.into(), autocomplete: false, ..SearchRequest::default() })
+        .unwrap()
+}
+
+#[test]
+fn full_address_finds_the_number() {
+    let e = engine();
+    let hits = search(&e, "12 rue de Rivoli 75001 Paris");
+    let top = &hits[0];
+    assert_eq!(top.result_type, ResultType::Housenumber);
+    assert_eq!(top.id, "75101_rivo01_00012");
+    assert_eq!(top.label, "12 Rue de Rivoli 75001 Paris 1er Arrondissement");
+    assert!(top.score > 0.8, "{}", top.score);
+}
+
+#[test]
+fn number_anywhere_and_suffixes() {
+    let e = engine();
+    assert_eq!(search(&e, "rue de rivoli 12")[0].id, "75101_rivo01_00012");
+    assert_eq!(search(&e, "12bis rue de rivoli")[0].id, "75101_rivo01_00012_bis");
+    assert_eq!(search(&e, "12 bis rue de rivoli")[0].id, "75101_rivo01_00012_bis");
+    assert_eq!(search(&e, "12B rue de rivoli")[0].id, "75101_rivo01_00012_bis");
+    // A suffix the street does not have falls back to the plain number.
+    assert_eq!(search(&e, "7 ter rue de rivoli")[0].id, "75101_rivo01_00007");
+}
+
+#[test]
+fn typos_accents_abbreviations() {
+    let e = engine();
+    assert_eq!(search(&e, "3 rue de rivolli")[0].id, "75101_rivo01_00003");
+    assert_eq!(search(&e, "3 av du gal lemonnier")[0].id, "75101_lemo01_00003");
+    assert_eq!(search(&e, "3 avenue du general lemonier")[0].id, "75101_lemo01_00003");
+    assert_eq!(search(&e, "3 bd de brou bourg en bresse")[0].id, "01053_brou01_00003");
+}
+
+#[test]
+fn city_disambiguates_same_street_names() {
+    let e = engine();
+    assert_eq!(search(&e, "5 rue de la republique lyon")[0].citycode, "69381");
+    assert_eq!(search(&e, "5 rue de la republique bourg en bresse")[0].citycode, "01053");
+    assert_eq!(search(&e, "5 rue de la republique 01000")[0].citycode, "01053");
+}
+
+#[test]
+fn filters() {
+    let e = engine();
+    let req = |f: Filters| SearchRequest {
+        q: "rue de la republique".into(),
+        filters: f,
+        limit: 10,
+        ..SearchRequest::default()
+    };
+    let hits =
+        e.search(&req(Filters { citycodes: vec!["01053".into()], ..Filters::default() })).unwrap();
+    assert!(!hits.is_empty() && hits.iter().all(|h| h.citycode == "01053"));
+    let hits =
+        e.search(&req(Filters { postcodes: vec!["69001".into()], ..Filters::default() })).unwrap();
+    assert!(!hits.is_empty() && hits.iter().all(|h| h.postcode == "69001"));
+    let hits = e
+        .search(&SearchRequest {
+            q: "bourg en bresse".into(),
+            filters: Filters { types: vec![ResultType::Municipality], ..Filters::default() },
+            ..SearchRequest::default()
+        })
+        .unwrap();
+    assert_eq!(hits[0].result_type, ResultType::Municipality);
+    assert_eq!(hits[0].id, "01053");
+    assert!(hits.iter().all(|h| h.result_type == ResultType::Municipality));
+}
+
+#[test]
+fn autocomplete_prefix() {
+    let e = engine();
+    let hits =
+        e.search(&SearchRequest { q: "rue de riv".into(), ..SearchRequest::default() }).unwrap();
+    assert_eq!(hits[0].name, "Rue de Rivoli");
+    let hits =
+        e.search(&SearchRequest { q: "bourg en br".into(), ..SearchRequest::default() }).unwrap();
+    assert!(hits.iter().any(|h| h.city == "Bourg-en-Bresse"));
+}
+
+#[test]
+fn explain_gives_score_parts() {
+    let e = engine();
+    let hits = e
+        .search(&SearchRequest {
+            q: "12 rue de rivolli".into(),
+            explain: true,
+            autocomplete: false,
+            ..SearchRequest::default()
+        })
+        .unwrap();
+    let x = hits[0].explain.as_ref().unwrap();
+    assert!(x.text > 0.5 && x.housenumber == 1.0);
+    assert!(x.tokens.iter().any(|(t, how)| t == "12" && *how == Some("housenumber")));
+}
+
+#[test]
+fn reverse_nearest() {
+    let e = engine();
+    let hits = e.reverse(&ReverseRequest {
+        point: LonLat::new(2.34137, 48.86001),
+        limit: 1,
+        filters: Filters::default(),
+    });
+    assert_eq!(hits[0].id, "75101_rivo01_00010");
+    assert!(hits[0].distance.unwrap() < 5.0);
+    let far = e.reverse(&ReverseRequest {
+        point: LonLat::new(-1.0, 43.0),
+        limit: 1,
+        filters: Filters::default(),
+    });
+    assert!(far.is_empty());
+    let street = e.reverse(&ReverseRequest {
+        point: LonLat::new(2.34137, 48.86001),
+        limit: 1,
+        filters: Filters { types: vec![ResultType::Street], ..Filters::default() },
+    });
+    assert_eq!(street[0].result_type, ResultType::Street);
+    assert_eq!(street[0].id, "75101_rivo01");
+}
+
+#[test]
+fn lookup_by_ids() {
+    let e = engine();
+    assert_eq!(e.lookup("75101_rivo01_00003").unwrap().housenumber.as_deref(), Some("3"));
+    assert_eq!(e.lookup("75101_rivo01_00012_bis").unwrap().housenumber.as_deref(), Some("12bis"));
+    assert_eq!(e.lookup("75101_rivo01").unwrap().result_type, ResultType::Street);
+    assert_eq!(e.lookup("01053").unwrap().result_type, ResultType::Municipality);
+    assert!(e.lookup("75101_rivo01_00099").is_none());
+    assert!(e.lookup("nope").is_none());
+}
+
+#[test]
+fn replacing_a_commune() {
+    let e = engine();
+    let renamed = commune(
+        "01053",
+        "Bourg-en-Bresse",
+        41_000,
+        vec![street("Boulevard Édouard Herriot", "01053_herr01", "01000", 5.2280, 46.2000, 20)],
+    );
+    let e2 = e.replace_communes(&[renamed]);
+    assert_eq!(search(&e2, "3 boulevard edouard herriot bourg")[0].id, "01053_herr01_00003");
+    assert!(
+        search(&e2, "3 bd de brou bourg en bresse").iter().all(|h| h.id != "01053_brou01_00003")
+    );
+    assert!(e2.lookup("01053_brou01_00003").is_none());
+    // The old engine is untouched: readers holding it keep answering.
+    assert_eq!(search(&e, "3 bd de brou bourg en bresse")[0].id, "01053_brou01_00003");
+    assert_eq!(e2.stats().segments, 2);
+}
+
+#[test]
+fn snapshot_round_trip_and_corruption() {
+    let e = engine().replace_communes(&[commune(
+        "01053",
+        "Bourg-en-Bresse",
+        41_000,
+        vec![street("Boulevard Édouard Herriot", "01053_herr01", "01000", 5.2280, 46.2000, 20)],
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.gcx");
+    snapshot::save(&e, &path).unwrap();
+    let loaded = snapshot::open(&path).unwrap();
+    for q in ["12 rue de rivoli", "3 boulevard edouard herriot bourg", "3 bd de brou bourg", "lyon"]
+    {
+        assert_eq!(search(&e, q), search(&loaded, q), "{q}");
+    }
+    assert_eq!(e.stats(), loaded.stats());
+
+    let bytes = std::fs::read(&path).unwrap();
+    // Every truncation and a flipped byte anywhere are refused, never a panic.
+    for cut in [0, 10, 30, bytes.len() / 2, bytes.len() - 1] {
+        assert!(snapshot::open_bytes(bytes[..cut].to_vec()).is_err(), "cut {cut}");
+    }
+    for pos in (0..bytes.len()).step_by(97) {
+        let mut b = bytes.clone();
+        b[pos] ^= 0x5a;
+        if let Ok(e) = snapshot::open_bytes(b) {
+            // Only padding bytes may change without being noticed.
+            let _ = e.search(&SearchRequest { q: "rivoli".into(), ..SearchRequest::default() });
+        }
+    }
+}
