@@ -424,7 +424,9 @@ impl SegmentBuilder {
             phon_terms: Arr::from_vec(phon_terms),
             ids: Map::new(Bytes::from_vec(ids)).expect("valid FST"),
             spatial: Bytes::from_vec(spatial),
+            term_idf: Vec::new(),
         }
+        .derive()
     }
 }
 

@@ -47,7 +47,7 @@ pub const GEO_BIAS_CANDIDATES: usize = 200;
 pub const MIN_SCORE: f32 = 0.2;
 
 /// Below this best score the second pass (typo tolerance on every word) runs.
-pub const TYPO_PASS_BELOW: f32 = 0.75;
+pub const TYPO_PASS_BELOW: f32 = 0.85;
 
 /// Radius of reverse geocoding, in metres: nothing farther is returned as an address.
 pub const REVERSE_MAX_DISTANCE_M: f64 = 1_000.0;

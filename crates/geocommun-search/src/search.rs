@@ -45,8 +45,8 @@ fn lev(distance: u8) -> &'static LevenshteinAutomatonBuilder {
 
 /// One query token as seen by a segment.
 #[derive(Debug)]
-pub(crate) struct SegTok<'q> {
-    pub tok: &'q QTok,
+pub(crate) struct SegTok {
+    pub tok: QTok,
     /// Matching terms and how well they match, best first.
     pub expansions: SmallVec<[(u32, f32); 4]>,
     /// Documents the expansions cover (sum of posting lengths).
@@ -54,6 +54,17 @@ pub(crate) struct SegTok<'q> {
     pub weight: f32,
     /// Two halves of a merged word ("saintgermain"): both must match, each worth half.
     pub split_of: Option<usize>,
+}
+
+/// A house number found in a street for a query.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HnMatch {
+    pub hn: u32,
+    pub quality: f32,
+    /// The number token.
+    pub token: usize,
+    /// The token that was its suffix, when separate ("21 bz").
+    pub suffix_token: Option<usize>,
 }
 
 /// A scored candidate.
@@ -69,32 +80,33 @@ pub(crate) struct Scored {
     pub hn_quality: f32,
 }
 
-pub(crate) struct SegmentQuery<'s, 'q> {
+pub(crate) struct SegmentQuery<'s> {
     seg: &'s Segment,
-    pub toks: Vec<SegTok<'q>>,
+    pub toks: Vec<SegTok>,
     /// (term, token index, quality), sorted by term, for scoring documents.
     lookup: Vec<(u32, u16, f32)>,
 }
 
-impl<'s, 'q> SegmentQuery<'s, 'q> {
-    pub fn new(seg: &'s Segment, q: &'q ParsedQuery, autocomplete: bool, typos: bool) -> Self {
+impl<'s> SegmentQuery<'s> {
+    pub fn new(seg: &'s Segment, q: &ParsedQuery, autocomplete: bool, typos: bool) -> Self {
         let mut toks = Vec::with_capacity(q.tokens.len());
         for tok in &q.tokens {
             let expansions = expand(seg, tok, autocomplete && tok.last, typos);
             if expansions.is_empty() && tok.kind == TokKind::Word && tok.text.len() >= 5 {
                 if let Some((a, b)) = split_merged(seg, &tok.text) {
+                    // "ruedela" → "rue" + "dela"…: the left part is a term, the right part is
+                    // expanded like any token (it may carry a typo: "rueboossingault").
+                    let left = QTok { text: tok.text[..a.1].to_owned(), kind: TokKind::Word, last: false };
                     let first = toks.len();
-                    toks.push(seg_tok(seg, tok, smallvec::smallvec![(a, quality::SPLIT)], None));
-                    toks.push(seg_tok(
-                        seg,
-                        tok,
-                        smallvec::smallvec![(b, quality::SPLIT)],
-                        Some(first),
-                    ));
+                    toks.push(seg_tok(seg, left, smallvec::smallvec![(a.0, quality::SPLIT)], None));
+                    let right = QTok { text: b, kind: TokKind::Word, last: tok.last };
+                    let mut ex = expand(seg, &right, autocomplete && tok.last, true);
+                    ex.iter_mut().for_each(|e| e.1 = e.1.min(quality::SPLIT));
+                    toks.push(seg_tok(seg, right, ex, Some(first)));
                     continue;
                 }
             }
-            toks.push(seg_tok(seg, tok, expansions, None));
+            toks.push(seg_tok(seg, tok.clone(), expansions, None));
         }
         let mut lookup: Vec<(u32, u16, f32)> = toks
             .iter()
@@ -109,7 +121,7 @@ impl<'s, 'q> SegmentQuery<'s, 'q> {
     pub fn candidates(&self, filters: &Filters, center: Option<LonLat>) -> Vec<u32> {
         let seg = self.seg;
         // Tokens that can drive retrieval: words and postcodes that matched something.
-        let mut drivers: Vec<&SegTok<'_>> = self
+        let mut drivers: Vec<&SegTok> = self
             .toks
             .iter()
             .filter(|t| !t.expansions.is_empty() && !matches!(t.tok.kind, TokKind::Number { .. }))
@@ -167,7 +179,7 @@ impl<'s, 'q> SegmentQuery<'s, 'q> {
         for &entry in seg.doc_terms(doc) {
             let term = entry & TERM_MASK;
             let field = field_of(entry);
-            let idf = if field == Field::Name { seg.idf(seg.df(term)) } else { 0.0 };
+            let idf = if field == Field::Name { seg.term_idf(term) } else { 0.0 };
             name_total += idf;
             let start = self.lookup.partition_point(|e| e.0 < term);
             let mut hit = 0.0f32;
@@ -197,8 +209,9 @@ impl<'s, 'q> SegmentQuery<'s, 'q> {
         (text, name_cov)
     }
 
-    /// Finds the house number asked for in a street; returns it, the quality and the token.
-    pub fn match_housenumber(&self, doc: u32, best: &[f32]) -> Option<(u32, f32, usize)> {
+    /// Finds the house number asked for in a street. Returns the house number, the quality, the
+    /// number token and, when the suffix was the next token ("21 bz", "14 p1"), that token.
+    pub fn match_housenumber(&self, doc: u32, best: &[f32]) -> Option<HnMatch> {
         let seg = self.seg;
         let range = seg.hn_range(doc);
         if range.is_empty() {
@@ -215,34 +228,65 @@ impl<'s, 'q> SegmentQuery<'s, 'q> {
             if lo == hi {
                 continue;
             }
+            // A separate suffix: the next token, when short and not matched in the name.
+            let next = self
+                .toks
+                .get(i + 1)
+                .filter(|n| suffix.is_none() && n.tok.text.len() <= 4 && best[i + 1] < 1.0)
+                .filter(|n| n.tok.text.as_bytes()[0].is_ascii_lowercase())
+                .map(|n| geocommun_model::text::fold_suffix(&n.tok.text));
             let mut plain = None;
             for k in lo..hi {
                 let h = range.start + k;
                 let sfx = seg.suffixes_folded.get(seg.hn_suffix[h] as usize);
+                if next.as_deref() == Some(sfx) {
+                    return Some(HnMatch {
+                        hn: h as u32,
+                        quality: quality::EXACT,
+                        token: i,
+                        suffix_token: Some(i + 1),
+                    });
+                }
                 match suffix {
-                    Some(s) if sfx == s => return Some((h as u32, quality::EXACT, i)),
-                    None if sfx.is_empty() => return Some((h as u32, quality::EXACT, i)),
+                    Some(s) if sfx == s => {
+                        return Some(HnMatch {
+                            hn: h as u32,
+                            quality: quality::EXACT,
+                            token: i,
+                            suffix_token: None,
+                        });
+                    }
                     _ if sfx.is_empty() => plain = Some(h as u32),
                     _ => {}
                 }
             }
             if let Some(h) = plain {
-                return Some((h, quality::NUMBER_WITHOUT_SUFFIX, i));
+                let q =
+                    if suffix.is_some() { quality::NUMBER_WITHOUT_SUFFIX } else { quality::EXACT };
+                return Some(HnMatch { hn: h, quality: q, token: i, suffix_token: None });
             }
         }
         None
     }
 
-    fn number_weight(&self, best: &[f32]) -> (f32, bool) {
-        let mut w = 0.0;
-        let mut any = false;
+    /// The text score once house numbers are decided: a number not in the name counts as
+    /// found (with the match quality) or as missing; a separate suffix as found.
+    fn text_with_numbers(&self, best: &[f32], hn: Option<&HnMatch>) -> f32 {
+        let mut num = 0.0;
+        let mut den = 0.0;
         for (i, t) in self.toks.iter().enumerate() {
-            if matches!(t.tok.kind, TokKind::Number { .. }) && best[i] == 0.0 {
-                w += t.weight;
-                any = true;
+            let mut b = best[i];
+            if let Some(m) = hn {
+                if m.token == i {
+                    b = m.quality;
+                } else if m.suffix_token == Some(i) {
+                    b = 1.0;
+                }
             }
+            num += t.weight * b;
+            den += t.weight;
         }
-        (w, any)
+        if den > 0.0 { num / den } else { 0.0 }
     }
 
     /// Runs the whole pipeline on this segment.
@@ -275,43 +319,32 @@ impl<'s, 'q> SegmentQuery<'s, 'q> {
             first.truncate(keep);
         }
         let mut out = Vec::with_capacity(first.len());
+        let has_numbers = self.toks.iter().any(|t| matches!(t.tok.kind, TokKind::Number { .. }));
         for &(_, text, name_cov, d) in &first {
-            let (text, name_cov) =
-                if self.toks.iter().any(|t| matches!(t.tok.kind, TokKind::Number { .. })) {
-                    self.score_terms(d, &mut best)
-                } else {
-                    (text, name_cov)
-                };
             let kind = seg.doc_kind(d);
-            let (nw, has_number) = self.number_weight(&best);
+            if !has_numbers {
+                if !filters.wants_housenumber_only() {
+                    out.push(self.finish(d, None, text, name_cov, 0.0, center));
+                }
+                continue;
+            }
+            self.score_terms(d, &mut best);
             let hn =
                 if kind == DocKind::Municipality { None } else { self.match_housenumber(d, &best) };
-            let den_text: f32 = self
-                .toks
-                .iter()
-                .enumerate()
-                .filter(|(i, t)| !(matches!(t.tok.kind, TokKind::Number { .. }) && best[*i] == 0.0))
-                .map(|(_, t)| t.weight)
-                .sum();
-            let (text, hn_quality) = match hn {
-                Some((_, q, i)) => {
-                    let w = self.toks[i].weight;
-                    ((text * den_text + w * q) / (den_text + nw), q)
-                }
-                None if has_number => ((text * den_text) / (den_text + nw), 0.0),
-                None => (text, 0.0),
-            };
             if filters.wants_housenumber_only() && hn.is_none() {
                 continue;
             }
             if !filters.accepts_type(kind, hn.is_some()) {
                 // A street asked for as a street: drop the number, keep the street.
                 if hn.is_some() && filters.accepts_type(kind, false) {
+                    let text = self.text_with_numbers(&best, None);
                     out.push(self.finish(d, None, text, name_cov, 0.0, center));
                 }
                 continue;
             }
-            out.push(self.finish(d, hn.map(|h| h.0), text, name_cov, hn_quality, center));
+            let text = self.text_with_numbers(&best, hn.as_ref());
+            let quality = hn.map_or(0.0, |h| h.quality);
+            out.push(self.finish(d, hn.map(|h| h.hn), text, name_cov, quality, center));
         }
         out
     }
@@ -344,12 +377,12 @@ impl<'s, 'q> SegmentQuery<'s, 'q> {
     }
 }
 
-fn seg_tok<'q>(
+fn seg_tok(
     seg: &Segment,
-    tok: &'q QTok,
+    tok: QTok,
     expansions: SmallVec<[(u32, f32); 4]>,
     split_of: Option<usize>,
-) -> SegTok<'q> {
+) -> SegTok {
     let df: usize = expansions.iter().map(|&(t, _)| seg.df(t)).sum();
     let weight = match tok.kind {
         TokKind::Number { .. } if expansions.is_empty() => NUMBER_WEIGHT,
@@ -422,13 +455,14 @@ fn expand(seg: &Segment, tok: &QTok, prefix: bool, typos: bool) -> SmallVec<[(u3
     if (typos || out.is_empty()) && len >= TYPO_ONE_MIN_LEN {
         let distance = if len >= TYPO_TWO_MIN_LEN { 2 } else { 1 };
         let dfa = lev(distance).build_dfa(&tok.text);
+        // A changed first letter costs too much (milli counts it twice): only the terms that
+        // start with the same letter are searched, which also bounds the FST walk.
         let first = tok.text.as_bytes()[0];
-        let mut stream = seg.terms.search(&dfa).into_stream();
+        let lo = [first];
+        let hi = [first.saturating_add(1)];
+        let mut stream = seg.terms.search(&dfa).ge(lo).lt(hi).into_stream();
         let mut found: Vec<(usize, u32, f32)> = Vec::new();
         while let Some((key, t)) = stream.next() {
-            if key.first() != Some(&first) {
-                continue; // a changed first letter costs too much (milli counts it twice)
-            }
             let t = t as u32;
             let d = match dfa.eval(key) {
                 levenshtein_automata::Distance::Exact(d) => d,
@@ -452,26 +486,32 @@ fn expand(seg: &Segment, tok: &QTok, prefix: bool, typos: bool) -> SmallVec<[(u3
     out
 }
 
-/// Splits a merged word ("saintgermain") into two dictionary terms, preferring balanced halves.
-fn split_merged(seg: &Segment, word: &str) -> Option<(u32, u32)> {
-    let mut best: Option<(usize, u32, u32)> = None;
+/// Splits a merged word ("saintgermain", "ruebossingault") into a dictionary term and the
+/// rest: both halves terms when possible (most balanced split), else the longest known left
+/// part with a remainder of at least 3 letters (expanded with typo tolerance by the caller).
+fn split_merged(seg: &Segment, word: &str) -> Option<((u32, usize), String)> {
+    let mut both: Option<(usize, u32, usize)> = None;
+    let mut left_only: Option<(u32, usize)> = None;
     for k in 2..word.len().saturating_sub(1) {
         if !word.is_char_boundary(k) {
             continue;
         }
         let (a, b) = word.split_at(k);
-        if let (Some(ta), Some(tb)) = (seg.terms.get(a), seg.terms.get(b)) {
+        let Some(ta) = seg.terms.get(a) else { continue };
+        if seg.terms.get(b).is_some() {
             let balance = a.len().min(b.len());
-            if best.is_none_or(|x| balance > x.0) {
-                best = Some((balance, ta as u32, tb as u32));
+            if both.is_none_or(|x| balance > x.0) {
+                both = Some((balance, ta as u32, k));
             }
+        } else if b.len() >= 3 {
+            left_only = Some((ta as u32, k));
         }
     }
-    best.map(|(_, a, b)| (a, b))
+    both.map(|(_, t, k)| (t, k)).or(left_only).map(|(t, k)| ((t, k), word[k..].to_owned()))
 }
 
 /// Adds the documents of a token's expansions, at most `cap`, most important first.
-fn union_into(seg: &Segment, tok: &SegTok<'_>, cap: usize, out: &mut Vec<u32>) {
+fn union_into(seg: &Segment, tok: &SegTok, cap: usize, out: &mut Vec<u32>) {
     if tok.expansions.len() == 1 {
         let p = seg.postings(tok.expansions[0].0);
         out.extend_from_slice(&p[..p.len().min(cap)]);
@@ -488,13 +528,13 @@ fn union_into(seg: &Segment, tok: &SegTok<'_>, cap: usize, out: &mut Vec<u32>) {
     out.extend_from_slice(&all);
 }
 
-fn contains(seg: &Segment, tok: &SegTok<'_>, doc: u32) -> bool {
+fn contains(seg: &Segment, tok: &SegTok, doc: u32) -> bool {
     tok.expansions.iter().any(|&(t, _)| seg.postings(t).binary_search(&doc).is_ok())
 }
 
 /// Documents of `a` that are also in `b`, most important first, at most `cap`; scans at most
 /// [`COMMON_POSTINGS`] × 4 postings.
-fn intersect_into(seg: &Segment, a: &SegTok<'_>, b: &SegTok<'_>, cap: usize, out: &mut Vec<u32>) {
+fn intersect_into(seg: &Segment, a: &SegTok, b: &SegTok, cap: usize, out: &mut Vec<u32>) {
     let mut lists: Vec<&[u32]> = a.expansions.iter().map(|&(t, _)| seg.postings(t)).collect();
     lists.sort_by_key(|l| std::cmp::Reverse(l.len()));
     let mut scanned = 0usize;

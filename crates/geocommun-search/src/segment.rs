@@ -155,6 +155,9 @@ pub struct Segment {
 
     // Spatial index over every house number (items `0..n_hn`) and document (items `n_hn..`).
     pub(crate) spatial: Bytes,
+
+    /// Derived at load, not stored: inverse document frequency of each term.
+    pub(crate) term_idf: Vec<f32>,
 }
 
 impl Segment {
@@ -209,6 +212,17 @@ impl Segment {
 
     pub(crate) fn df(&self, term: u32) -> usize {
         (self.postings_off[term as usize + 1] - self.postings_off[term as usize]) as usize
+    }
+
+    /// Fills the derived fields (call after construction or loading).
+    pub(crate) fn derive(mut self) -> Self {
+        let n = self.term_count();
+        self.term_idf = (0..n as u32).map(|t| self.idf(self.df(t))).collect();
+        self
+    }
+
+    pub(crate) fn term_idf(&self, term: u32) -> f32 {
+        self.term_idf.get(term as usize).copied().unwrap_or(0.0)
     }
 
     /// Inverse document frequency of a term: how much matching it tells.

@@ -326,11 +326,12 @@ fn from_bytes_len(
             phon_terms: arr!(sec::PHON_TERMS),
             ids: fst_map!(sec::IDS),
             spatial: take(sec::SPATIAL)?,
+            term_idf: Vec::new(),
         };
         let masked: Arr<u32> = arr!(sec::MASKED);
         validate(&seg, &masked).map_err(|what| corrupted(&format!("segment {si}: {what}")))?;
         let masked: HashSet<u32> = masked.iter().copied().collect();
-        segments.push(SegEntry { seg: Arc::new(seg), masked: Arc::new(masked) });
+        segments.push(SegEntry { seg: Arc::new(seg.derive()), masked: Arc::new(masked) });
     }
     Ok(Engine { segments })
 }
