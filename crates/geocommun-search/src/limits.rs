@@ -54,3 +54,7 @@ pub const REVERSE_MAX_DISTANCE_M: f64 = 1_000.0;
 
 /// Points looked at by one reverse query before the exact distance ranking.
 pub const REVERSE_NEIGHBOURS: usize = 16;
+
+/// When the best text score of the primary candidates is under this, the documents of the next
+/// selective tokens are scored too (the most selective token may be a typo that is another word).
+pub const SECONDARY_BELOW: f32 = 0.9;

@@ -12,7 +12,7 @@ use smallvec::SmallVec;
 
 use crate::limits::{
     COMMON_POSTINGS, DRIVER_MAX_DOCS, GEO_BIAS_CANDIDATES, PREFIX_MAX_EXPANSIONS, PREFIX_MAX_SCAN,
-    PREFIX_MIN_LEN, RERANK_CANDIDATES, TYPO_MAX_EXPANSIONS, TYPO_ONE_MIN_LEN, TYPO_TWO_MIN_LEN,
+    PREFIX_MIN_LEN, RERANK_CANDIDATES, SECONDARY_BELOW, TYPO_MAX_EXPANSIONS, TYPO_ONE_MIN_LEN, TYPO_TWO_MIN_LEN,
 };
 use crate::query::{ParsedQuery, QTok, TokKind};
 use crate::segment::{DocKind, Field, Segment, TERM_MASK, decode_point, field_of, spatial_xy};
@@ -92,11 +92,21 @@ impl<'s> SegmentQuery<'s> {
         let mut toks = Vec::with_capacity(q.tokens.len());
         for tok in &q.tokens {
             let expansions = expand(seg, tok, autocomplete && tok.last, typos);
-            if expansions.is_empty() && tok.kind == TokKind::Word && tok.text.len() >= 5 {
-                if let Some((a, b)) = split_merged(seg, &tok.text) {
+            let unknown = tok.kind == TokKind::Word
+                && tok.text.len() >= 5
+                && expansions.first().is_none_or(|e| e.1 < quality::EXACT);
+            if unknown {
+                // A merged word: split it when both halves are words and nothing closer than two
+                // typos matched ("dulouvre" is "du louvre", not "dulaure"), or when nothing matched.
+                let best = expansions.first().map_or(0.0, |e| e.1);
+                let split = split_merged(seg, &tok.text).filter(|(_, right_known, _)| {
+                    (*right_known && best < quality::TYPO1) || expansions.is_empty()
+                });
+                if let Some((a, _, b)) = split {
                     // "ruedela" → "rue" + "dela"…: the left part is a term, the right part is
                     // expanded like any token (it may carry a typo: "rueboossingault").
-                    let left = QTok { text: tok.text[..a.1].to_owned(), kind: TokKind::Word, last: false };
+                    let left =
+                        QTok { text: tok.text[..a.1].to_owned(), kind: TokKind::Word, last: false };
                     let first = toks.len();
                     toks.push(seg_tok(seg, left, smallvec::smallvec![(a.0, quality::SPLIT)], None));
                     let right = QTok { text: b, kind: TokKind::Word, last: tok.last };
@@ -117,8 +127,10 @@ impl<'s> SegmentQuery<'s> {
         Self { seg, toks, lookup }
     }
 
-    /// The candidate documents, before filtering.
-    pub fn candidates(&self, filters: &Filters, center: Option<LonLat>) -> Vec<u32> {
+    /// The candidate documents, before filtering: the primary ones (from the most selective
+    /// token, the filters and the bias point), and secondary ones from the next selective tokens,
+    /// looked at only when the primary ones match poorly.
+    pub fn candidates(&self, filters: &Filters, center: Option<LonLat>) -> (Vec<u32>, Vec<u32>) {
         let seg = self.seg;
         // Tokens that can drive retrieval: words and postcodes that matched something.
         let mut drivers: Vec<&SegTok> = self
@@ -132,6 +144,7 @@ impl<'s> SegmentQuery<'s> {
         drivers.sort_by_key(|t| t.df);
 
         let mut cands: Vec<u32> = Vec::new();
+        let mut secondary: Vec<u32> = Vec::new();
         // A citycode filter restricts to few documents: take them all.
         let filter_docs: Option<Vec<u32>> = (!filters.citycodes.is_empty()).then(|| {
             let mut v: Vec<u32> = filters
@@ -156,7 +169,7 @@ impl<'s> SegmentQuery<'s> {
                 // the next selective tokens bring their documents too.
                 for d in drivers.iter().skip(1).take(2) {
                     if d.df <= DRIVER_MAX_DOCS / 4 {
-                        union_into(seg, d, DRIVER_MAX_DOCS / 4, &mut cands);
+                        union_into(seg, d, DRIVER_MAX_DOCS / 4, &mut secondary);
                     }
                 }
             }
@@ -167,7 +180,10 @@ impl<'s> SegmentQuery<'s> {
         }
         cands.sort_unstable();
         cands.dedup();
-        cands
+        secondary.sort_unstable();
+        secondary.dedup();
+        secondary.retain(|d| cands.binary_search(d).is_err());
+        (cands, secondary)
     }
 
     /// Scores a document on its terms (house numbers are matched later).
@@ -298,19 +314,26 @@ impl<'s> SegmentQuery<'s> {
         limit: usize,
     ) -> Vec<Scored> {
         let seg = self.seg;
-        let cands = self.candidates(filters, center);
+        let (cands, secondary) = self.candidates(filters, center);
         let mut best = vec![0.0f32; self.toks.len()];
         let mut first: Vec<(f32, f32, f32, u32)> = Vec::with_capacity(cands.len());
-        for &d in &cands {
-            if masked(seg.doc_commune[d as usize]) || !filters.accepts_doc(seg, d) {
-                continue;
+        let mut top_text = 0.0f32;
+        for (pass, list) in [cands, secondary].iter().enumerate() {
+            if pass == 1 && top_text >= SECONDARY_BELOW {
+                break;
             }
-            let (text, name_cov) = self.score_terms(d, &mut best);
-            if text <= 0.0 {
-                continue;
+            for &d in list {
+                if masked(seg.doc_commune[d as usize]) || !filters.accepts_doc(seg, d) {
+                    continue;
+                }
+                let (text, name_cov) = self.score_terms(d, &mut best);
+                if text <= 0.0 {
+                    continue;
+                }
+                top_text = top_text.max(text);
+                let pre = 0.8 * text + 0.2 * name_cov + 0.05 * seg.doc_importance[d as usize];
+                first.push((pre, text, name_cov, d));
             }
-            let pre = 0.8 * text + 0.2 * name_cov + 0.05 * seg.doc_importance[d as usize];
-            first.push((pre, text, name_cov, d));
         }
         // Keep the best for the second pass; ties by importance (lower id = more important).
         let keep = RERANK_CANDIDATES.max(limit * 2);
@@ -486,10 +509,19 @@ fn expand(seg: &Segment, tok: &QTok, prefix: bool, typos: bool) -> SmallVec<[(u3
     out
 }
 
-/// Splits a merged word ("saintgermain", "ruebossingault") into a dictionary term and the
-/// rest: both halves terms when possible (most balanced split), else the longest known left
-/// part with a remainder of at least 3 letters (expanded with typo tolerance by the caller).
-fn split_merged(seg: &Segment, word: &str) -> Option<((u32, usize), String)> {
+/// Splits a merged word ("saintgermain", "ruebossingault", "passgambetta") into a dictionary
+/// term (directly or through an abbreviation) and the rest. Returns the left term and where it
+/// ends, whether the rest is a term too, and the rest. Both halves terms are preferred (most
+/// balanced split), else the longest known left part with a rest of at least 3 letters
+/// (expanded with typo tolerance by the caller).
+fn split_merged(seg: &Segment, word: &str) -> Option<((u32, usize), bool, String)> {
+    let left_term = |a: &str| {
+        seg.terms.get(a).or_else(|| {
+            let mut v = Vec::new();
+            text::expand_synonyms(a, &mut v);
+            (v.len() == 1 && v[0] != a).then(|| seg.terms.get(&v[0])).flatten()
+        })
+    };
     let mut both: Option<(usize, u32, usize)> = None;
     let mut left_only: Option<(u32, usize)> = None;
     for k in 2..word.len().saturating_sub(1) {
@@ -497,7 +529,7 @@ fn split_merged(seg: &Segment, word: &str) -> Option<((u32, usize), String)> {
             continue;
         }
         let (a, b) = word.split_at(k);
-        let Some(ta) = seg.terms.get(a) else { continue };
+        let Some(ta) = left_term(a) else { continue };
         if seg.terms.get(b).is_some() {
             let balance = a.len().min(b.len());
             if both.is_none_or(|x| balance > x.0) {
@@ -507,7 +539,10 @@ fn split_merged(seg: &Segment, word: &str) -> Option<((u32, usize), String)> {
             left_only = Some((ta as u32, k));
         }
     }
-    both.map(|(_, t, k)| (t, k)).or(left_only).map(|(t, k)| ((t, k), word[k..].to_owned()))
+    if let Some((_, t, k)) = both {
+        return Some(((t, k), true, word[k..].to_owned()));
+    }
+    left_only.map(|(t, k)| ((t, k), false, word[k..].to_owned()))
 }
 
 /// Adds the documents of a token's expansions, at most `cap`, most important first.
