@@ -1,10 +1,18 @@
 //! French text normalisation, shared by validation, import and search.
 //!
-//! The pipeline, applied identically to indexed labels and to queries:
-//! 1. [`clean_query`] (queries only): removes CEDEX / BP / CS / étage noise.
+//! The pipeline, applied identically to indexed labels and to queries (addok-france's
+//! processors, see ANCHORS.md §1.3):
+//! 1. [`clean_query`] (queries only): removes CEDEX / BP / CS / étage / bâtiment noise, rewrites
+//!    `s/` → `sur`, isolates glued postcodes, drops leading zeros (`0003` → `3`).
 //! 2. [`fold`]: lower-case ASCII (œ → oe, æ → ae, accents dropped), every other character a space.
-//! 3. [`tokens`]: split, glue `3 bis` → `3bis`, expand abbreviations and synonyms (`bd` → `boulevard`).
-//! 4. [`phonetic`]: per-token phonetic folding for typo-tolerant matching (`dunkerque` → `dunkerk`).
+//! 3. [`tokens`]: split, glue and fold house-number suffixes (`3 bis` → `3b`), read ordinals
+//!    (`1er` → `premier`), expand abbreviations and synonyms (`bd` → `boulevard`).
+//! 4. [`phonetic`]: per-token phonetic key for typo-tolerant matching (`dunkerque` → `dunkerk`).
+//!
+//! Everything here is deterministic, allocation-light (one `String` per output token), panics on
+//! no input, and stable: `tokens` of the joined tokens gives the same tokens, `phonetic` of a key
+//! gives the key. Autocompletion note: abbreviations are expanded on the last query token too
+//! (`bou` → `boulevard`), so prefix matching should also try the folded last word as typed.
 
 mod phonetic;
 mod query;

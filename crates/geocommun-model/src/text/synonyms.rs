@@ -21,7 +21,7 @@
 //! (`premier`, `deuxieme`… `vingtieme`) are the same the table uses for Roman ordinals (`iie`).
 
 /// `(abbreviation, canonical words)`, sorted by key (checked by a test) for binary search.
-static SYNONYMS: &[(&str, &[&str])] = &[
+const SYNONYMS: &[(&str, &[&str])] = &[
     ("ach", &["ancien", "chemin"]),
     ("adj", &["adjudant"]),
     ("aer", &["aerodrome"]),
@@ -194,7 +194,6 @@ static SYNONYMS: &[(&str, &[&str])] = &[
     ("rgt", &["regiment"]),
     ("rle", &["ruelle"]),
     ("rn", &["route", "nationale"]),
-    ("rondpoint", &["rond", "point"]),
     ("rpe", &["rampe"]),
     ("rpt", &["rond", "point"]),
     ("rtd", &["rotonde"]),
@@ -267,8 +266,35 @@ static SYNONYMS: &[(&str, &[&str])] = &[
     ("zi", &["zone", "industrielle"]),
 ];
 
-/// The longest key of [`SYNONYMS`]: longer tokens skip the lookup.
-const MAX_KEY_LEN: usize = 9;
+/// The longest key of [`SYNONYMS`]: keys are packed into a `u64`, longer tokens skip the lookup.
+const MAX_KEY_LEN: usize = 8;
+
+/// A key of at most 8 bytes as a big-endian integer, zero-padded: for lowercase ASCII the integer
+/// order is the string order, so [`PACKED_KEYS`] is sorted like [`SYNONYMS`].
+const fn pack(key: &[u8]) -> u64 {
+    let mut packed = 0u64;
+    let mut i = 0;
+    while i < MAX_KEY_LEN {
+        packed <<= 8;
+        if i < key.len() {
+            packed |= key[i] as u64;
+        }
+        i += 1;
+    }
+    packed
+}
+
+/// The keys of [`SYNONYMS`], packed: one binary search over integers per token.
+static PACKED_KEYS: [u64; SYNONYMS.len()] = {
+    let mut packed = [0u64; SYNONYMS.len()];
+    let mut i = 0;
+    while i < SYNONYMS.len() {
+        assert!(SYNONYMS[i].0.len() <= MAX_KEY_LEN, "synonym keys have at most 8 bytes");
+        packed[i] = pack(SYNONYMS[i].0.as_bytes());
+        i += 1;
+    }
+    packed
+};
 
 /// Canonical street-type words (folded), sorted (checked by a test). Abbreviations are street
 /// types through their expansion, so the two can never disagree.
@@ -356,7 +382,9 @@ fn lookup(token: &str) -> Option<&'static [&'static str]> {
     if token.is_empty() || token.len() > MAX_KEY_LEN || !token.as_bytes()[0].is_ascii_lowercase() {
         return None;
     }
-    SYNONYMS.binary_search_by(|(k, _)| (*k).cmp(token)).ok().map(|i| SYNONYMS[i].1)
+    let i = PACKED_KEYS.binary_search(&pack(token.as_bytes())).ok()?;
+    // Zero padding makes `st` and `st\0` pack alike: confirm.
+    (SYNONYMS[i].0 == token).then_some(SYNONYMS[i].1)
 }
 
 /// Pushes the expansion of one folded token into `out` (itself when it has none).
@@ -390,6 +418,7 @@ mod tests {
     #[test]
     fn tables_are_sorted_and_unique() {
         assert!(SYNONYMS.windows(2).all(|w| w[0].0 < w[1].0), "SYNONYMS must be sorted");
+        assert!(PACKED_KEYS.windows(2).all(|w| w[0] < w[1]));
         assert!(STREET_TYPES.windows(2).all(|w| w[0] < w[1]), "STREET_TYPES must be sorted");
         assert_eq!(SYNONYMS.iter().map(|(k, _)| k.len()).max(), Some(MAX_KEY_LEN));
     }
@@ -467,6 +496,8 @@ mod tests {
             "",
             "Bd",
             "anticonstitutionnellement",
+            "st\0",
+            "rondpoint",
         ] {
             assert_eq!(expand(t), [t], "{t}");
         }
