@@ -4,7 +4,8 @@ use geocommun_search::{Engine, SearchRequest, SegmentBuilder};
 use std::time::Instant;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let admin = geocommun_import::load_admin_dir(std::path::Path::new("../shared/data/admin")).unwrap();
+    let admin =
+        geocommun_import::load_admin_dir(std::path::Path::new("../shared/data/admin")).unwrap();
     let mut imp = Importer::new(Some(&admin));
     let t = Instant::now();
     for f in args[2].split(',') {
@@ -23,14 +24,33 @@ fn main() {
     let mut fails = String::new();
     for line in text.lines().skip(1) {
         let c: Vec<&str> = line.split('\t').collect();
-        let r = e.search(&SearchRequest { q: c[3].into(), limit: 1, autocomplete: false, ..Default::default() }).unwrap_or_default();
+        let r = e
+            .search(&SearchRequest {
+                q: c[3].into(),
+                limit: 1,
+                autocomplete: false,
+                ..Default::default()
+            })
+            .unwrap_or_default();
         let ok = r.first().map_or(false, |h| h.id == c[4]);
         let x = by.entry(c[1].to_string()).or_default();
         x.0 += 1;
-        if ok { x.1 += 1 } else { fails.push_str(&format!("{}\t{}\t{}\t{}\n", c[1], c[3], c[4], r.first().map_or(String::new(), |h| format!("{} {} {:.3}", h.id, h.label, h.score)))); }
+        if ok {
+            x.1 += 1
+        } else {
+            fails.push_str(&format!(
+                "{}\t{}\t{}\t{}\n",
+                c[1],
+                c[3],
+                c[4],
+                r.first().map_or(String::new(), |h| format!("{} {} {:.3}", h.id, h.label, h.score))
+            ));
+        }
     }
     let n: usize = by.values().map(|x| x.0).sum();
     eprintln!("{} queries {:?} -> {:.0} q/s", n, t.elapsed(), n as f64 / t.elapsed().as_secs_f64());
-    for (k, (n, ok)) in by { println!("{k:<12} {n} {:.2}", 100.0 * ok as f64 / n as f64); }
+    for (k, (n, ok)) in by {
+        println!("{k:<12} {n} {:.2}", 100.0 * ok as f64 / n as f64);
+    }
     std::fs::write("/tmp/fails.tsv", fails).unwrap();
 }

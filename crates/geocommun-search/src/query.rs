@@ -52,8 +52,12 @@ pub(crate) fn classify(tok: &str) -> TokKind {
         return TokKind::Word;
     }
     let rest = &tok[digits..];
-    if (1..=4).contains(&digits) && rest.len() <= 3 && rest.bytes().all(|b| b.is_ascii_lowercase())
-    {
+    // Suffixes are letters, sometimes followed by a digit or two (Paris: `77p5`, `11s1`).
+    let letters = rest.bytes().take_while(u8::is_ascii_lowercase).count();
+    let suffix_like = (1..=3).contains(&letters)
+        && rest.len() - letters <= 2
+        && rest.bytes().skip(letters).all(|b| b.is_ascii_digit());
+    if (1..=4).contains(&digits) && suffix_like {
         return TokKind::Number {
             number: tok[..digits].parse().unwrap_or(0),
             suffix: Some(text::fold_suffix(rest)),
@@ -97,6 +101,8 @@ mod tests {
         assert_eq!(classify("rivoli"), TokKind::Word);
         assert_eq!(classify("123456"), TokKind::Word);
         assert_eq!(classify("a12"), TokKind::Word);
+        assert_eq!(classify("77p5"), TokKind::Number { number: 77, suffix: Some("p5".into()) });
+        assert_eq!(classify("12abcd"), TokKind::Word);
     }
 
     #[test]

@@ -12,7 +12,8 @@ use smallvec::SmallVec;
 
 use crate::limits::{
     COMMON_POSTINGS, DRIVER_MAX_DOCS, GEO_BIAS_CANDIDATES, PREFIX_MAX_EXPANSIONS, PREFIX_MAX_SCAN,
-    PREFIX_MIN_LEN, RERANK_CANDIDATES, SECONDARY_BELOW, TYPO_MAX_EXPANSIONS, TYPO_ONE_MIN_LEN, TYPO_TWO_MIN_LEN,
+    PREFIX_MIN_LEN, RERANK_CANDIDATES, SECONDARY_BELOW, TYPO_MAX_EXPANSIONS, TYPO_ONE_MIN_LEN,
+    TYPO_TWO_MIN_LEN,
 };
 use crate::query::{ParsedQuery, QTok, TokKind};
 use crate::segment::{DocKind, Field, Segment, TERM_MASK, decode_point, field_of, spatial_xy};
@@ -236,8 +237,11 @@ impl<'s> SegmentQuery<'s> {
         let numbers = &seg.hn_number[range.clone()];
         for (i, t) in self.toks.iter().enumerate() {
             let TokKind::Number { number, suffix } = &t.tok.kind else { continue };
-            if best[i] > 0.0 {
-                continue; // part of the street name ("rue du 8 mai 1945")
+            // A number found in the street name ("rue du 8 mai 1945") is not the house number,
+            // unless the same number is also written again ("15 avenue du 15 septembre").
+            let repeated = || self.toks.iter().skip(i + 1).any(|o| o.tok.text == t.tok.text);
+            if best[i] > 0.0 && !repeated() {
+                continue;
             }
             let lo = numbers.partition_point(|&n| n < *number);
             let hi = numbers.partition_point(|&n| n <= *number);

@@ -34,6 +34,7 @@ fn engine() -> Engine {
         vec![
             street("Boulevard de Brou", "01053_brou01", "01000", 5.2280, 46.2000, 20),
             street("Rue de la République", "01053_repu01", "01000", 5.2250, 46.2050, 10),
+            street("Avenue du 15 Septembre 1945", "01053_sept01", "01000", 5.2210, 46.2070, 20),
         ],
     );
     Engine::build(&[paris1, lyon, bourg])
@@ -64,6 +65,19 @@ fn number_anywhere_and_suffixes() {
     assert_eq!(search(&e, "12B rue de rivoli")[0].id, "75101_rivo01_00012_bis");
     // A suffix the street does not have falls back to the plain number.
     assert_eq!(search(&e, "7 ter rue de rivoli")[0].id, "75101_rivo01_00007");
+}
+
+#[test]
+fn numbers_in_street_names() {
+    let e = engine();
+    // The house number is the number that is not part of the name…
+    assert_eq!(search(&e, "7 avenue du 15 septembre 1945 bourg")[0].id, "01053_sept01_00007");
+    assert_eq!(search(&e, "avenue du 15 septembre 1945 7 bourg")[0].id, "01053_sept01_00007");
+    // …or the same number written twice.
+    assert_eq!(search(&e, "15 avenue du 15 septembre 1945 bourg")[0].id, "01053_sept01_00015");
+    // Without a house number, the street.
+    let street = &search(&e, "avenue du 15 septembre 1945")[0];
+    assert_eq!((street.result_type, street.id.as_str()), (ResultType::Street, "01053_sept01"));
 }
 
 #[test]
