@@ -281,6 +281,13 @@ mod tests {
             ("8 mai 1945", &["8", "mai", "1945"]),
             ("75001 Paris", &["75001", "paris"]),
             ("Louis XIV", &["louis", "xiv"]),
+            ("François Ier", &["francois", "premier"]),
+            // Real words that look like abbreviations stay.
+            ("Route du Col", &["route", "du", "col"]),
+            ("Cap d'Agde", &["cap", "d", "agde"]),
+            ("Rue des Prés", &["rue", "des", "pres"]),
+            ("Pont-Aven", &["pont", "aven"]),
+            ("Rue de la Vie", &["rue", "de", "la", "vie"]),
             ("", &[]),
             (" - ", &[]),
         ];
