@@ -23,6 +23,9 @@ pub(crate) struct QTok {
     pub kind: TokKind,
     /// The last token of the query (autocompleted when asked).
     pub last: bool,
+    /// For the last token, the word as typed when normalisation changed it (`bou` became
+    /// `boulevard`, but the user may be typing `boulogne`): also autocompleted.
+    pub typed: Option<String>,
 }
 
 /// A query, cleaned and tokenised.
@@ -79,10 +82,20 @@ impl ParsedQuery {
             return Err(QueryError::Empty);
         }
         let n = toks.len();
+        let folded = text::fold(&cleaned);
+        let typed_last = folded.rsplit(' ').next().unwrap_or("").to_owned();
         let tokens = toks
             .into_iter()
             .enumerate()
-            .map(|(i, t)| QTok { kind: classify(&t), text: t, last: i + 1 == n })
+            .map(|(i, t)| {
+                let last = i + 1 == n;
+                let typed = (last
+                    && !typed_last.is_empty()
+                    && typed_last != t
+                    && !t.starts_with(&typed_last))
+                .then(|| typed_last.clone());
+                QTok { kind: classify(&t), text: t, last, typed }
+            })
             .collect();
         Ok(Self { tokens })
     }

@@ -106,11 +106,15 @@ impl<'s> SegmentQuery<'s> {
                 if let Some((a, _, b)) = split {
                     // "ruedela" → "rue" + "dela"…: the left part is a term, the right part is
                     // expanded like any token (it may carry a typo: "rueboossingault").
-                    let left =
-                        QTok { text: tok.text[..a.1].to_owned(), kind: TokKind::Word, last: false };
+                    let left = QTok {
+                        text: tok.text[..a.1].to_owned(),
+                        kind: TokKind::Word,
+                        last: false,
+                        typed: None,
+                    };
                     let first = toks.len();
                     toks.push(seg_tok(seg, left, smallvec::smallvec![(a.0, quality::SPLIT)], None));
-                    let right = QTok { text: b, kind: TokKind::Word, last: tok.last };
+                    let right = QTok { text: b, kind: TokKind::Word, last: tok.last, typed: None };
                     let mut ex = expand(seg, &right, autocomplete && tok.last, true);
                     ex.iter_mut().for_each(|e| e.1 = e.1.min(quality::SPLIT));
                     toks.push(seg_tok(seg, right, ex, Some(first)));
@@ -456,15 +460,19 @@ fn expand(seg: &Segment, tok: &QTok, prefix: bool, typos: bool) -> SmallVec<[(u3
     }
     // Autocompletion of the last token.
     if prefix && tok.text.len() >= PREFIX_MIN_LEN {
-        let mut stream = seg.terms.search(Str::new(&tok.text).starts_with()).into_stream();
         let mut found: Vec<(usize, u32)> = Vec::new();
-        while let Some((_, t)) = stream.next() {
-            let t = t as u32;
-            if Some(t) != exact {
-                found.push((seg.df(t), t));
-            }
-            if found.len() >= PREFIX_MAX_SCAN {
-                break;
+        for p in std::iter::once(&tok.text).chain(tok.typed.as_ref()) {
+            let mut stream = seg.terms.search(Str::new(p).starts_with()).into_stream();
+            let mut scanned = 0;
+            while let Some((_, t)) = stream.next() {
+                let t = t as u32;
+                if Some(t) != exact && !found.iter().any(|f| f.1 == t) {
+                    found.push((seg.df(t), t));
+                }
+                scanned += 1;
+                if scanned >= PREFIX_MAX_SCAN {
+                    break;
+                }
             }
         }
         if found.len() > PREFIX_MAX_EXPANSIONS {
