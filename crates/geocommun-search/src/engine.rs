@@ -48,6 +48,7 @@ impl Engine {
     }
 
     pub fn from_segment(seg: Segment) -> Self {
+        crate::search::warm_up();
         Self { segments: vec![SegEntry { seg: Arc::new(seg), masked: Arc::default() }] }
     }
 

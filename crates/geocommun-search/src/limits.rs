@@ -31,7 +31,7 @@ pub const TYPO_TWO_MIN_LEN: usize = 8;
 
 /// Documents taken from the posting list of the most selective token. Lists are ordered by
 /// importance, so when a list is longer the most important documents are taken first.
-pub const DRIVER_MAX_DOCS: usize = 3_000;
+pub const DRIVER_MAX_DOCS: usize = 1_000;
 
 /// A posting list longer than this is "common" (addok's `COMMON_THRESHOLD` is 10 000): it is
 /// intersected with the next token instead of being scanned whole.

@@ -44,6 +44,13 @@ fn lev(distance: u8) -> &'static LevenshteinAutomatonBuilder {
     }
 }
 
+/// Builds the Levenshtein automaton builders now (tens of milliseconds for distance 2), so
+/// that the first typo-tolerant query does not pay for it.
+pub(crate) fn warm_up() {
+    lev(1);
+    lev(2);
+}
+
 /// One query token as seen by a segment.
 #[derive(Debug)]
 pub(crate) struct SegTok {

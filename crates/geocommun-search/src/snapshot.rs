@@ -333,6 +333,7 @@ fn from_bytes_len(
         let masked: HashSet<u32> = masked.iter().copied().collect();
         segments.push(SegEntry { seg: Arc::new(seg.derive()), masked: Arc::new(masked) });
     }
+    crate::search::warm_up();
     Ok(Engine { segments })
 }
 
