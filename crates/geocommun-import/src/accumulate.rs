@@ -253,7 +253,7 @@ impl CommuneAcc {
         let known = admin.and_then(|a| a.commune(&code));
         let name = match known {
             Some(c) => c.nom.clone(),
-            None if !self.data_name.is_empty() => self.data_name,
+            None if !self.data_name.is_empty() => self.data_name.clone(),
             None => code.to_string(),
         };
         let parent = plm_parent(code, admin);
@@ -268,8 +268,20 @@ impl CommuneAcc {
         let context =
             admin.map_or_else(|| code.departement().to_owned(), |a| a.context(code.departement()));
         let postcode_names = self.postcodes;
-        let streets: Vec<Street> =
+        let mut streets: Vec<Street> =
             self.streets.into_iter().map(|s| finish_street(s, &postcode_names)).collect();
+        // A commune merged or renamed since the file was made (BANO 2015 "Sainte-Enimie" is
+        // 48146 "Gorges du Tarn Causses" in the COG 2026): the name of the file stays
+        // searchable, as the ancienne commune of its streets.
+        if known.is_some()
+            && parent.is_none()
+            && !self.data_name.is_empty()
+            && geocommun_model::text::fold(&self.data_name) != geocommun_model::text::fold(&name)
+        {
+            for s in streets.iter_mut().filter(|s| s.old_commune.is_none()) {
+                s.old_commune = Some((code, self.data_name.clone()));
+            }
+        }
         let position = known.and_then(|c| c.centre).or_else(|| {
             let points: Vec<LonLat> = streets
                 .iter()

@@ -208,6 +208,19 @@ fn bano_communes_with_admin() {
 }
 
 #[test]
+fn renamed_communes_keep_the_name_of_the_file() {
+    let bano = common::bano();
+    // BANO 2015 calls 48146 "Sainte-Enimie"; the COG 2026 calls it "Gorges du Tarn Causses".
+    let c = commune(&bano.communes, "48146");
+    assert_ne!(c.name, "Sainte-Enimie");
+    assert!(
+        c.streets.iter().all(|s| s.old_commune.as_ref().is_some_and(|(_, n)| n == "Sainte-Enimie"))
+    );
+    // An unchanged commune gets no ancienne commune.
+    assert!(commune(&bano.communes, "2A001").streets.iter().all(|s| s.old_commune.is_none()));
+}
+
+#[test]
 fn all_shared_ban_files_import() {
     // 25 files: Paris, Bondy and the 23 BANO départements.
     let paris = &common::paris().totals;
