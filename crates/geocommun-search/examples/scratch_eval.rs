@@ -20,9 +20,19 @@ fn main() {
     eprintln!("build {:?} {:?}", t.elapsed(), e.stats());
     if let Some(q) = args[1].strip_prefix("q:") {
         let t1 = Instant::now();
-        let r = e.search(&SearchRequest { q: q.to_string(), limit: 3, autocomplete: true, explain: true, ..Default::default() }).unwrap();
+        let r = e
+            .search(&SearchRequest {
+                q: q.to_string(),
+                limit: 3,
+                autocomplete: true,
+                explain: true,
+                ..Default::default()
+            })
+            .unwrap();
         eprintln!("{:?}", t1.elapsed());
-        for h in r { eprintln!("{} {} {:.3} {:?}", h.id, h.label, h.score, h.explain); }
+        for h in r {
+            eprintln!("{} {} {:.3} {:?}", h.id, h.label, h.score, h.explain);
+        }
         return;
     }
     if args[1].ends_with(".txt") {
@@ -34,15 +44,33 @@ fn main() {
         let mut slow: Vec<(u128, String)> = Vec::new();
         for q in &qs {
             let t1 = Instant::now();
-            let _ = e.search(&SearchRequest { q: q.to_string(), limit: 5, autocomplete: true, ..Default::default() });
+            let _ = e.search(&SearchRequest {
+                q: q.to_string(),
+                limit: 5,
+                autocomplete: true,
+                ..Default::default()
+            });
             let el = t1.elapsed().as_micros();
             lat.push(el);
             slow.push((el, q.to_string()));
-            if el > worst.0 { worst = (el, q.to_string()); }
+            if el > worst.0 {
+                worst = (el, q.to_string());
+            }
         }
         lat.sort();
-        slow.sort(); for x in slow.iter().rev().take(15) { eprintln!("{} {}", x.0, x.1); }
-        eprintln!("{} mix queries {:?} -> {:.0} q/s; p50 {}us p99 {}us max {:?}", qs.len(), t.elapsed(), qs.len() as f64 / t.elapsed().as_secs_f64(), lat[lat.len()/2], lat[lat.len()*99/100], worst);
+        slow.sort();
+        for x in slow.iter().rev().take(15) {
+            eprintln!("{} {}", x.0, x.1);
+        }
+        eprintln!(
+            "{} mix queries {:?} -> {:.0} q/s; p50 {}us p99 {}us max {:?}",
+            qs.len(),
+            t.elapsed(),
+            qs.len() as f64 / t.elapsed().as_secs_f64(),
+            lat[lat.len() / 2],
+            lat[lat.len() * 99 / 100],
+            worst
+        );
         return;
     }
     let text = std::fs::read_to_string(&args[1]).unwrap();

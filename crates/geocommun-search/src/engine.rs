@@ -59,6 +59,7 @@ impl Engine {
     /// A new engine where these communes answer from a new segment built from `communes`,
     /// and no longer from older segments. An empty commune (no streets) still answers as a
     /// municipality; to remove a commune entirely, use [`Engine::remove_communes`].
+    #[must_use]
     pub fn replace_communes(&self, communes: &[CommuneAddresses]) -> Self {
         let codes: Vec<String> = communes.iter().map(|c| c.code.to_string()).collect();
         let mut next = self.remove_communes(&codes);
@@ -70,6 +71,7 @@ impl Engine {
     }
 
     /// A new engine without these communes.
+    #[must_use]
     pub fn remove_communes(&self, codes: &[String]) -> Self {
         let segments = self
             .segments
@@ -106,8 +108,12 @@ impl Engine {
         s
     }
 
-    /// Free-text search.
+    /// Free-text search. A bias point that is not a WGS-84 point (NaN, infinite, out of range)
+    /// is ignored: the spatial index cannot rank distances to it.
     pub fn search(&self, req: &SearchRequest) -> Result<Vec<Hit>, QueryError> {
+        if req.center.is_some_and(|c| !c.is_valid()) {
+            return self.search(&SearchRequest { center: None, ..req.clone() });
+        }
         let parsed = ParsedQuery::parse(&req.q)?;
         let limit = req.limit.clamp(1, LIMIT_MAX);
         let mut results = self.search_pass(&parsed, req, limit, false);
@@ -172,7 +178,13 @@ impl Engine {
     }
 
     /// Nearest addresses (or streets, lieux-dits, communes with a type filter) to a point.
+    #[allow(clippy::many_single_char_names)]
     pub fn reverse(&self, req: &ReverseRequest) -> Vec<Hit> {
+        // Nothing is near a point that is not a WGS-84 point; a NaN would also make the
+        // spatial index's distance ordering panic.
+        if !req.point.is_valid() {
+            return Vec::new();
+        }
         let limit = req.limit.clamp(1, LIMIT_MAX);
         let mut found: Vec<(f64, usize, u32, Option<u32>)> = Vec::new();
         let (x, y) = spatial_xy(req.point);
@@ -243,10 +255,10 @@ impl Engine {
                 }
             });
             let found = found.or_else(|| lookup_derived(seg, &lower));
-            if let Some((doc, hn)) = found {
-                if !e.masked.contains(&seg.doc_commune[doc as usize]) {
-                    return Some(make_hit(seg, doc, hn, 1.0));
-                }
+            if let Some((doc, hn)) = found
+                && !e.masked.contains(&seg.doc_commune[doc as usize])
+            {
+                return Some(make_hit(seg, doc, hn, 1.0));
             }
         }
         None

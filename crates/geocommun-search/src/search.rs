@@ -201,7 +201,7 @@ impl<'s> SegmentQuery<'s> {
     /// Scores a document on its terms (house numbers are matched later).
     pub fn score_terms(&self, doc: u32, best: &mut [f32]) -> (f32, f32) {
         let seg = self.seg;
-        best.iter_mut().for_each(|b| *b = 0.0);
+        best.fill(0.0);
         let mut name_total = 0.0f32;
         let mut name_matched = 0.0f32;
         for &entry in seg.doc_terms(doc) {

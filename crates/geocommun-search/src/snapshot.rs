@@ -198,14 +198,15 @@ pub fn open(path: &Path) -> Result<Engine, SnapshotError> {
     // when the platform requires it. See `map_file`.
     let map =
         map_file(&file).map_err(|source| SnapshotError::Io { path: path.to_owned(), source })?;
-    from_bytes(Arc::new(map), path)
+    let len = map.len();
+    from_bytes_len(Arc::new(map), len, path)
 }
 
 /// Checks and opens a snapshot held in memory (tests and fuzzing use this).
-pub fn open_bytes(bytes: Vec<u8>) -> Result<Engine, SnapshotError> {
+pub fn open_bytes(bytes: &[u8]) -> Result<Engine, SnapshotError> {
     let mut m = memmap2::MmapMut::map_anon(bytes.len().max(1))
         .map_err(|source| SnapshotError::Io { path: PathBuf::from("<memory>"), source })?;
-    m[..bytes.len()].copy_from_slice(&bytes);
+    m[..bytes.len()].copy_from_slice(bytes);
     let map = m
         .make_read_only()
         .map_err(|source| SnapshotError::Io { path: PathBuf::from("<memory>"), source })?;
@@ -220,11 +221,7 @@ fn map_file(file: &File) -> std::io::Result<memmap2::Mmap> {
     unsafe { memmap2::Mmap::map(file) }
 }
 
-fn from_bytes(map: Arc<memmap2::Mmap>, path: &Path) -> Result<Engine, SnapshotError> {
-    let len = map.len();
-    from_bytes_len(map, len, path)
-}
-
+#[allow(clippy::needless_pass_by_value)] // the map is cloned into every section
 fn from_bytes_len(
     map: Arc<memmap2::Mmap>,
     len: usize,
@@ -438,6 +435,11 @@ fn validate(seg: &Segment, masked: &[u32]) -> Result<(), String> {
         let n_nodes = geo_index::rtree::RTreeIndex::num_nodes(&tree);
         let n_boxes = geo_index::rtree::RTreeIndex::boxes(&tree).len();
         check((0..n_nodes).all(|i| indices.get(i) < n_boxes), "spatial index entries")?;
+        // A NaN coordinate makes the tree's nearest-neighbour ordering panic.
+        check(
+            !geo_index::rtree::RTreeIndex::boxes(&tree).iter().any(|v| v.is_nan()),
+            "spatial index coordinates",
+        )?;
     }
     check(masked.iter().all(|&c| (c as usize) < n_com), "masked communes")?;
     Ok(())

@@ -47,6 +47,7 @@ pub struct Arr<T: Pod> {
 }
 
 impl<T: Pod> Arr<T> {
+    #[allow(clippy::needless_pass_by_value)] // takes the builder's vector: it is not used after
     pub fn from_vec(v: Vec<T>) -> Self {
         let bytes: Vec<u8> = bytemuck::cast_slice(&v).to_vec();
         Self { bytes: Bytes::from_vec(bytes), _t: std::marker::PhantomData }

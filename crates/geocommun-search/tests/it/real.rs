@@ -29,7 +29,7 @@ fn sample() -> Vec<(String, String, String, String, String, geocommun_model::Lon
         for s in &c.streets {
             for a in &s.addresses {
                 i += 1;
-                if i % 401 == 0 {
+                if i.is_multiple_of(401) {
                     out.push((
                         a.numero.to_string(),
                         s.name.clone(),
