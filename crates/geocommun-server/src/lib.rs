@@ -1,1 +1,95 @@
-//! geocommun-server
+//! HTTP front of geocommun: the api-adresse.data.gouv.fr / Géoplateforme geocoding contract
+//! (`/search/`, `/reverse/`, `/search/csv/`, `/reverse/csv/`), addok-server's `/batch`,
+//! `/lookup/{id}`, `/health`, `/metrics` and `/openapi.json`.
+//!
+//! Every route is served at the root and under `/geocodage` (Géoplateforme), with and without
+//! a trailing slash. Errors have one JSON shape ([`error::ErrorBody`]) and one closed table of
+//! codes ([`ErrorCode`]). The engine is held in an [`arc_swap::ArcSwap`]: a newer engine can be
+//! swapped in ([`AppState::swap_engine`]) without blocking requests.
+
+pub mod config;
+pub mod csv;
+pub mod dto;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod params;
+pub mod projection;
+pub mod routes;
+mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{MethodRouter, get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+
+pub use config::ServerConfig;
+pub use error::{ApiError, ErrorCode};
+pub use openapi::openapi;
+pub use state::AppState;
+
+/// Prefixes every route is served under.
+const PREFIXES: [&str; 2] = ["", "/geocodage"];
+
+/// Adds `route` at `path` under every prefix, with and without the trailing slash.
+fn add(mut r: Router<AppState>, path: &str, route: &MethodRouter<AppState>) -> Router<AppState> {
+    let bare = path.trim_end_matches('/');
+    for prefix in PREFIXES {
+        r = r.route(&format!("{prefix}{bare}"), route.clone());
+        r = r.route(&format!("{prefix}{bare}/"), route.clone());
+    }
+    r
+}
+
+/// The application: every route, with CORS `*`, gzip, timeouts, metrics and panic recovery.
+pub fn router(state: AppState) -> Router {
+    let mut fast = Router::new();
+    fast = add(fast, "/search", &get(routes::geocode::search));
+    fast = add(fast, "/reverse", &get(routes::geocode::reverse));
+    fast = add(
+        fast,
+        "/batch",
+        &post(routes::batch::batch).layer(DefaultBodyLimit::max(state.config().batch_max_bytes)),
+    );
+    for prefix in PREFIXES {
+        fast = fast.route(&format!("{prefix}/lookup/{{id}}"), get(routes::geocode::lookup));
+    }
+    fast = add(fast, "/health", &get(routes::misc::health));
+    fast = add(fast, "/metrics", &get(routes::misc::metrics));
+    fast = add(fast, "/openapi.json", &get(routes::misc::openapi_json));
+    let fast = fast
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), routes::misc::timeout));
+
+    // CSV routes: no request timeout (an upload of 200 MB may take minutes; stalls are cut
+    // by the idle timeout) and no body limit but the configured CSV maximum.
+    let mut csv_routes = Router::new();
+    csv_routes = add(csv_routes, "/search/csv", &post(csv::search_csv));
+    csv_routes = add(csv_routes, "/reverse/csv", &post(csv::reverse_csv));
+    let csv_routes = csv_routes.layer(DefaultBodyLimit::disable());
+
+    fast.merge(csv_routes)
+        .fallback(routes::misc::not_found)
+        .method_not_allowed_fallback(routes::misc::method_not_allowed)
+        .layer(CatchPanicLayer::custom(routes::misc::panic_response))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(CompressionLayer::new().gzip(true))
+        .layer(CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any))
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then finishes the requests in
+/// flight (graceful shutdown).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,44 @@
+//! Server settings. The binary fills this struct from its own configuration (CLI, env, file);
+//! the defaults below are what a plain `ServerConfig::default()` gives.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Settings of the HTTP server.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Largest CSV upload accepted by `/search/csv/` and `/reverse/csv/`, in bytes (the whole
+    /// `data` part). Default 200 MB for both routes: uploads are streamed to a spool (memory
+    /// then a temporary file) and geocoded in chunks, so memory stays flat whatever the size,
+    /// and a 1-million-row file (≈ 60–100 MB) fits. api-adresse capped search at 50 MB and
+    /// reverse at 6 MB only because its workers buffered whole files.
+    pub csv_max_bytes: u64,
+    /// Bytes of an upload kept in memory before the spool spills to a temporary file.
+    pub csv_spool_memory_bytes: usize,
+    /// Where spilled uploads go (default: the system temporary directory). Files are deleted
+    /// when the request ends.
+    pub csv_tmp_dir: Option<PathBuf>,
+    /// Rows geocoded together (in parallel on the rayon pool) and sent as one body chunk.
+    pub csv_chunk_rows: usize,
+    /// Longest wait for the next piece of an upload before the request is answered 503
+    /// (protects against stalled clients; a slow but steady upload is never cut).
+    pub csv_idle_timeout: Duration,
+    /// Longest time a non-CSV request may take before it is answered 503.
+    pub request_timeout: Duration,
+    /// Largest JSON body of `/batch`, in bytes.
+    pub batch_max_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            csv_max_bytes: 200 * 1024 * 1024,
+            csv_spool_memory_bytes: 8 * 1024 * 1024,
+            csv_tmp_dir: None,
+            csv_chunk_rows: 2_000,
+            csv_idle_timeout: Duration::from_mins(1),
+            request_timeout: Duration::from_secs(30),
+            batch_max_bytes: 2 * 1024 * 1024,
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Prometheus metrics: requests and latencies per route and status, CSV rows, index sizes.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use geocommun_search::EngineStats;
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+use crate::state::AppState;
+
+/// The registry and the metrics of one server.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    duration: HistogramVec,
+    csv_rows: IntCounterVec,
+    index: IntGaugeVec,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// # Panics
+    /// Never in practice: the metric definitions below are static and valid.
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new("geocommun_http_requests_total", "HTTP requests by route, method and status"),
+            &["route", "method", "status"],
+        )
+        .expect("valid metric");
+        let duration = HistogramVec::new(
+            HistogramOpts::new(
+                "geocommun_http_request_duration_seconds",
+                "Time to the response head by route and status (a CSV body streams after it)",
+            )
+            .buckets(vec![
+                0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                0.5, 1.0, 2.5, 10.0,
+            ]),
+            &["route", "status"],
+        )
+        .expect("valid metric");
+        let csv_rows = IntCounterVec::new(
+            Opts::new(
+                "geocommun_csv_rows_total",
+                "CSV rows geocoded, by operation and result_status",
+            ),
+            &["operation", "status"],
+        )
+        .expect("valid metric");
+        let index = IntGaugeVec::new(
+            Opts::new("geocommun_index_size", "Size of the served index, by what is counted"),
+            &["what"],
+        )
+        .expect("valid metric");
+        for c in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(duration.clone()),
+            Box::new(csv_rows.clone()),
+            Box::new(index.clone()),
+        ] {
+            registry.register(c).expect("metric registered once");
+        }
+        Self { registry, requests, duration, csv_rows, index }
+    }
+
+    pub fn observe_request(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        let status = status.to_string();
+        self.requests.with_label_values(&[route, method, &status]).inc();
+        self.duration.with_label_values(&[route, &status]).observe(seconds);
+    }
+
+    pub fn add_csv_rows(&self, operation: &str, status: &str, n: u64) {
+        if n > 0 {
+            self.csv_rows.with_label_values(&[operation, status]).inc_by(n);
+        }
+    }
+
+    /// The text exposition, with the index sizes of `stats`.
+    pub fn render(&self, stats: &EngineStats) -> String {
+        for (what, v) in [
+            ("communes", stats.communes),
+            ("documents", stats.documents),
+            ("housenumbers", stats.housenumbers),
+            ("segments", stats.segments),
+            ("terms", stats.terms),
+        ] {
+            self.index.with_label_values(&[what]).set(i64::try_from(v).unwrap_or(i64::MAX));
+        }
+        let mut buf = Vec::new();
+        if TextEncoder::new().encode(&self.registry.gather(), &mut buf).is_err() {
+            return String::new();
+        }
+        String::from_utf8(buf).unwrap_or_default()
+    }
+}
+
+/// The route label: the matched route without its trailing slash, `unmatched` otherwise.
+fn route_label(path: Option<&MatchedPath>) -> String {
+    match path {
+        Some(p) => {
+            let s = p.as_str();
+            let s = if s.len() > 1 { s.trim_end_matches('/') } else { s };
+            s.to_owned()
+        }
+        None => "unmatched".to_owned(),
+    }
+}
+
+/// Middleware: counts and times every request.
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let route = route_label(req.extensions().get::<MatchedPath>());
+    let method = req.method().as_str().to_owned();
+    let start = Instant::now();
+    let res = next.run(req).await;
+    state.metrics().observe_request(
+        &route,
+        &method,
+        res.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
+    res
+}

@@ -1,0 +1,60 @@
+//! The OpenAPI document, generated from the handlers and DTOs. A copy is committed at
+//! `crates/geocommun-server/openapi.json`; a test fails when they differ (regenerate with
+//! `UPDATE_OPENAPI=1 cargo test -p geocommun-server openapi`).
+
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "geocommun",
+        description = "Open geocoder for French addresses, compatible with api-adresse.data.gouv.fr and the \
+                       Géoplateforme geocoder. Every route is also served under `/geocodage` and with or \
+                       without a trailing slash.",
+        license(name = "MIT OR Apache-2.0"),
+    ),
+    paths(
+        crate::routes::geocode::search,
+        crate::routes::geocode::reverse,
+        crate::routes::geocode::lookup,
+        crate::csv::search_csv,
+        crate::csv::reverse_csv,
+        crate::routes::batch::batch,
+        crate::routes::misc::health,
+        crate::routes::misc::metrics,
+        crate::routes::misc::openapi_json,
+    ),
+    components(schemas(
+        crate::dto::FeatureCollection,
+        crate::dto::Feature,
+        crate::dto::Point,
+        crate::dto::Properties,
+        crate::dto::FiltersDto,
+        crate::dto::ExplainDto,
+        crate::dto::ExplainToken,
+        crate::dto::Health,
+        crate::dto::IndexStats,
+        crate::dto::BatchRequestDoc,
+        crate::dto::BatchOperationDoc,
+        crate::dto::BatchResponse,
+        crate::dto::BatchItem,
+        crate::dto::BatchResult,
+        crate::csv::CsvSearchForm,
+        crate::csv::CsvReverseForm,
+        crate::error::ErrorBody,
+    )),
+    tags(
+        (name = "geocoding", description = "api-adresse / Géoplateforme geocoding"),
+        (name = "csv", description = "CSV batch geocoding (streamed)"),
+        (name = "operations", description = "Health, metrics, this document"),
+    )
+)]
+struct ApiDoc;
+
+/// The OpenAPI document of the API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    // The version of the API contract, not of the crate: stable across releases.
+    "1.0.0".clone_into(&mut doc.info.version);
+    doc
+}

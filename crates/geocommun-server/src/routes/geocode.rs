@@ -1,0 +1,181 @@
+//! `GET /search/`, `GET /reverse/`, `GET /lookup/{id}`.
+
+use axum::Json;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use geocommun_search::{QueryError, ReverseRequest, SearchRequest};
+
+use crate::dto::{Feature, FeatureCollection, FiltersDto};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::params::{
+    Defaults, Pairs, ReverseParams, SearchParams, echo, parse_reverse, parse_search,
+};
+use crate::state::AppState;
+
+/// Free-text geocoding.
+#[utoipa::path(
+    get,
+    path = "/search/",
+    tag = "geocoding",
+    params(SearchQueryDoc),
+    responses(
+        (status = 200, description = "GeoCodeJSON FeatureCollection, best first", body = FeatureCollection),
+        (status = 400, description = "A parameter is missing or invalid", body = crate::error::ErrorBody),
+        (status = 413, description = "`q` is longer than 200 characters", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn search(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<FeatureCollection>> {
+    let params = parse_search(&Pairs::parse(raw.as_deref()), Defaults::SEARCH)?;
+    Ok(Json(run_search(&state, &params)?))
+}
+
+pub fn search_request(p: &SearchParams) -> SearchRequest {
+    SearchRequest {
+        q: p.q.clone(),
+        limit: p.limit,
+        autocomplete: p.autocomplete,
+        center: p.center,
+        filters: p.filters.clone(),
+        explain: p.explain,
+    }
+}
+
+/// Runs a validated search into a FeatureCollection.
+pub fn run_search(state: &AppState, p: &SearchParams) -> ApiResult<FeatureCollection> {
+    let hits = match state.engine().search(&search_request(p)) {
+        Ok(hits) => hits,
+        // Nothing searchable in `q` (only punctuation, say): no result, not an error.
+        Err(QueryError::Empty) => Vec::new(),
+        Err(e @ QueryError::TooLong(_)) => {
+            return Err(ApiError::new(ErrorCode::QueryTooLong, e.to_string()));
+        }
+    };
+    Ok(FeatureCollection::new(
+        hits.iter().map(|h| Feature::from_hit(h, true)).collect(),
+        Some(p.q.clone()),
+        FiltersDto::from(&p.echo),
+        p.center.map(|c| [c.lon, c.lat]),
+        p.limit,
+    ))
+}
+
+/// Reverse geocoding: the nearest addresses (or streets, lieux-dits, communes with `type`).
+#[utoipa::path(
+    get,
+    path = "/reverse/",
+    tag = "geocoding",
+    params(ReverseQueryDoc),
+    responses(
+        (status = 200, description = "GeoCodeJSON FeatureCollection, nearest first, with `distance`", body = FeatureCollection),
+        (status = 400, description = "A parameter is missing or invalid", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn reverse(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<FeatureCollection>> {
+    let params = parse_reverse(&Pairs::parse(raw.as_deref()), Defaults::REVERSE)?;
+    Ok(Json(run_reverse(&state, &params)))
+}
+
+pub fn reverse_request(p: &ReverseParams) -> ReverseRequest {
+    ReverseRequest { point: p.point, limit: p.limit, filters: p.filters.clone() }
+}
+
+pub fn run_reverse(state: &AppState, p: &ReverseParams) -> FeatureCollection {
+    let hits = state.engine().reverse(&reverse_request(p));
+    FeatureCollection::new(
+        hits.iter().map(|h| Feature::from_hit(h, true)).collect(),
+        None,
+        FiltersDto::from(&p.echo),
+        Some([p.point.lon, p.point.lat]),
+        p.limit,
+    )
+}
+
+/// One commune (INSEE code), street or lieu-dit (identifier), address (`cle_interop`) or
+/// BAN object (UUID).
+#[utoipa::path(
+    get,
+    path = "/lookup/{id}",
+    tag = "geocoding",
+    params(("id" = String, Path, description = "INSEE code, street id, cle_interop or BAN UUID", example = "75101_cfq3tf_00001")),
+    responses(
+        (status = 200, description = "The object as a GeoJSON Feature (no score)", body = Feature),
+        (status = 404, description = "Unknown identifier", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn lookup(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<Feature>> {
+    let Path(id) =
+        id.map_err(|e| ApiError::invalid(format!("the identifier in the path is invalid: {e}")))?;
+    match state.engine().lookup(&id) {
+        Some(hit) => Ok(Json(Feature::from_hit(&hit, false))),
+        None => Err(ApiError::new(
+            ErrorCode::NotFound,
+            format!(
+                "no commune, street, lieu-dit or address has the identifier '{}': give an INSEE code (75056), \
+                 a street id, a cle_interop (75101_cfq3tf_00001) or a BAN UUID",
+                echo(&id)
+            ),
+        )),
+    }
+}
+
+/// Query parameters of `/search/` (documentation only: parsing is done by hand, to report
+/// every problem at once and never fail on a malformed query string).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct SearchQueryDoc {
+    /// Text to search (required, at most 200 characters).
+    #[param(example = "8 bd du port amiens")]
+    q: String,
+    /// Number of results, 1..100 (default 5).
+    limit: Option<u32>,
+    /// Complete the last word as a prefix: 1 (default) or 0 (also true/false).
+    autocomplete: Option<String>,
+    /// Latitude of a bias point (also `latitude`); with `lon`.
+    lat: Option<f64>,
+    /// Longitude of a bias point (also `lng`, `long`, `longitude`); with `lat`.
+    lon: Option<f64>,
+    /// Result types: housenumber, street, locality, municipality; several separated by `,`
+    /// or `+`, or repeated.
+    #[param(rename = "type")]
+    kind: Option<String>,
+    /// Postcode filter (5 digits); up to 10 values.
+    postcode: Option<String>,
+    /// INSEE code filter (arrondissement codes and anciennes communes included); up to 10.
+    citycode: Option<String>,
+    /// 1 adds `_explain` (the parts of the score) to each result.
+    explain: Option<String>,
+    /// Géoplateforme index: only `address` is served.
+    index: Option<String>,
+}
+
+/// Query parameters of `/reverse/` (documentation only).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ReverseQueryDoc {
+    /// Latitude (required; also `latitude`).
+    lat: f64,
+    /// Longitude (required; also `lng`, `long`, `longitude`).
+    lon: f64,
+    /// Number of results, 1..100 (default 1).
+    limit: Option<u32>,
+    /// Result types (see `/search/`).
+    #[param(rename = "type")]
+    kind: Option<String>,
+    /// Postcode filter; up to 10 values.
+    postcode: Option<String>,
+    /// INSEE code filter; up to 10 values.
+    citycode: Option<String>,
+    /// Géoplateforme index: only `address` is served.
+    index: Option<String>,
+}

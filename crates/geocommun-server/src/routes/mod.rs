@@ -1,0 +1,5 @@
+//! Handlers, one module per family of routes.
+
+pub mod batch;
+pub mod geocode;
+pub mod misc;

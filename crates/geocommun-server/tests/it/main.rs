@@ -1,0 +1,21 @@
+//! Integration tests of geocommun-server: the router called in-process
+//! (`tower::ServiceExt::oneshot`), on a tiny synthetic France.
+
+// Test helpers outside `#[test]` functions unwrap too (clippy.toml only covers test fns).
+#![allow(
+    clippy::unwrap_used,
+    clippy::many_single_char_names,
+    clippy::unreadable_literal,
+    clippy::assigning_clones
+)]
+
+mod bad_input;
+mod batch;
+mod common;
+mod csv;
+mod lookup;
+mod misc;
+mod real_data;
+mod reverse;
+mod search;
+mod streaming;
