@@ -1,1 +1,207 @@
-fn main() {}
+//! `geocommun`: the command line. Only this crate reads the environment, prints, installs the
+//! tracing subscriber and exits.
+
+mod data;
+mod eval;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// An open geo-commons for French addresses: geocoder, BAL tools, publication.
+#[derive(Parser, Debug)]
+#[command(name = "geocommun", version, about)]
+struct Cli {
+    /// Log format.
+    #[arg(long, global = true, env = "GEOCOMMUN_LOG_FORMAT", default_value = "compact")]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum LogFormat {
+    Compact,
+    Json,
+}
+
+/// Where the address data comes from.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DataArgs {
+    /// Address files to load (BAN `adresses-XX.csv[.gz]`, BANO, R exports), local paths or
+    /// http(s) URLs. Default: every file under `<data-dir>/ban/`.
+    #[arg(value_name = "FILE_OR_URL")]
+    pub inputs: Vec<String>,
+    /// Folder of the shared data (`ban/`, `admin/`).
+    #[arg(long, env = "GEOCOMMUN_DATA_DIR", default_value = "../shared/data")]
+    pub data_dir: PathBuf,
+    /// Administrative reference folder (COG JSON files, commune centres). Default:
+    /// `<data-dir>/admin`; `none` to do without (names and context then come from the data).
+    #[arg(long, env = "GEOCOMMUN_ADMIN_DIR")]
+    pub admin_dir: Option<PathBuf>,
+    /// Load the index from this snapshot instead of importing files (see `geocommun index`).
+    #[arg(long, env = "GEOCOMMUN_SNAPSHOT")]
+    pub snapshot: Option<PathBuf>,
+    /// Hide progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the HTTP API (geocoding) on the given address.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "GEOCOMMUN_LISTEN", default_value = "127.0.0.1:7878")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Import address files and report what was read and what was skipped.
+    Import {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Print every skipped row (default: the first 20).
+        #[arg(long)]
+        all_issues: bool,
+    },
+    /// Build the search index from address files and save it as a snapshot file.
+    Index {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Snapshot file to write.
+        #[arg(short, long, default_value = "geocommun-index.gcx")]
+        output: PathBuf,
+    },
+    /// Geocode a CSV file without the HTTP server (same columns as `POST /search/csv/`).
+    Geocode {
+        /// Input CSV (`,` `;` `|` or tab separated; UTF-8 or Latin-1).
+        input: PathBuf,
+        /// Output CSV.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Columns to join as the query (repeatable; default: all).
+        #[arg(long = "columns")]
+        columns: Vec<String>,
+        /// Column holding a postcode filter.
+        #[arg(long)]
+        postcode: Option<String>,
+        /// Column holding an INSEE code filter.
+        #[arg(long)]
+        citycode: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Measure top-1 exact-id accuracy on query files (TSV of `bench/relevance_queries.py`).
+    Eval {
+        /// Query files.
+        #[arg(long = "queries", required = true)]
+        queries: Vec<PathBuf>,
+        /// Write one line per query (rule, query, expected, got) to this TSV.
+        #[arg(long)]
+        details: Option<PathBuf>,
+        /// Autocomplete on (default off, like the accuracy benchmark of addok).
+        #[arg(long)]
+        autocomplete: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
+    match format {
+        LogFormat::Compact => builder.compact().init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { listen, data } => serve(listen, &data),
+        Command::Import { data, all_issues } => {
+            let loaded = data::import(&data)?;
+            data::print_report(&loaded.stats, if all_issues { usize::MAX } else { 20 });
+            Ok(())
+        }
+        Command::Index { data, output } => {
+            let engine = data::load_engine(&data)?;
+            let t = std::time::Instant::now();
+            geocommun_search::snapshot::save(&engine, &output)?;
+            tracing::info!(file = %output.display(), seconds = t.elapsed().as_secs_f32(), "snapshot written");
+            Ok(())
+        }
+        Command::Geocode { input, output, columns, postcode, citycode, data } => {
+            let engine = data::load_engine(&data)?;
+            let opts = geocommun_server::csv::CsvOptions {
+                columns,
+                postcode,
+                citycode,
+                ..Default::default()
+            };
+            let t = std::time::Instant::now();
+            let rows = geocommun_server::csv::geocode_file(&engine, &input, &output, &opts)
+                .with_context(|| format!("geocoding {}", input.display()))?;
+            let secs = t.elapsed().as_secs_f64();
+            tracing::info!(rows, seconds = secs, rows_per_s = rows as f64 / secs, output = %output.display(), "geocoded");
+            Ok(())
+        }
+        Command::Eval { queries, details, autocomplete, data } => {
+            let engine = data::load_engine(&data)?;
+            eval::run(&engine, &queries, details.as_deref(), autocomplete)
+        }
+    }
+}
+
+fn serve(listen: SocketAddr, data: &DataArgs) -> anyhow::Result<()> {
+    let engine = data::load_engine(data)?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}: is another server running there? choose another with --listen"))?;
+        let state = geocommun_server::AppState::new(engine, geocommun_server::ServerConfig::default());
+        let app = geocommun_server::router(state);
+        tracing::info!(address = %listen, "serving: try http://{listen}/search/?q=12+rue+de+rivoli+paris");
+        geocommun_server::serve(listener, app, shutdown_signal()).await?;
+        anyhow::Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}

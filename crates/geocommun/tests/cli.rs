@@ -1,0 +1,110 @@
+//! The command line, run as a user would, on the real Paris file.
+
+use std::path::Path;
+use std::process::Command;
+
+fn geocommun() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_geocommun"));
+    c.env("GEOCOMMUN_DATA_DIR", geocommun_testkit::data_dir()).env("RUST_LOG", "warn");
+    c
+}
+
+fn paris() -> String {
+    geocommun_testkit::data_file("ban/ban-2024/adresses-75.csv.gz").display().to_string()
+}
+
+#[test]
+fn import_reports_what_was_read() {
+    let out = geocommun().args(["import", "--quiet", &paris()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("158048 rows read, 158048 addresses"), "{err}");
+}
+
+#[test]
+fn import_names_the_file_line_and_field_of_bad_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("adresses-test.csv");
+    std::fs::write(
+        &f,
+        "id;id_fantoir;numero;rep;nom_voie;code_postal;code_insee;nom_commune;code_insee_ancienne_commune;nom_ancienne_commune;x;y;lon;lat;type_position;alias;nom_ld;libelle_acheminement;nom_afnor;source_position;source_nom_voie;certification_commune;cad_parcelles\n\
+         75101_cfq3tf_00001;;1;;Avenue du Général Lemonnier;75001;75101;Paris 1er Arrondissement;;;650852.91;6862571.27;2.330113;48.861299;parcelle;;;PARIS;;commune;commune;1;\n\
+         75101_cfq3tf_00002;;2;;Avenue du Général Lemonnier;75001;75101;Paris 1er Arrondissement;;;650873.96;6862544.4;2.330403;abc;parcelle;;;PARIS;;commune;commune;1;\n",
+    )
+    .unwrap();
+    let out =
+        geocommun().args(["import", "--quiet", "--admin-dir", "none"]).arg(&f).output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1 rows skipped"), "{err}");
+    assert!(err.contains("adresses-test.csv:3") && err.contains("lat"), "{err}");
+}
+
+#[test]
+fn unreadable_input_fails_with_a_clear_message() {
+    let out = geocommun()
+        .args(["import", "--quiet", "/nonexistent/adresses-99.csv.gz"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("adresses-99.csv.gz"), "{err}");
+}
+
+#[test]
+fn index_then_eval_and_geocode_from_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("paris.gcx");
+    let out =
+        geocommun().args(["index", "--quiet", "-o"]).arg(&snap).arg(paris()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // eval: two queries, one exact and one with a typo, both must be found.
+    let tsv = dir.path().join("q.tsv");
+    std::fs::write(
+        &tsv,
+        "qid\trule\tchanged\tquery\texpected_id\tlon\tlat\n\
+         0\tclean\t0\t1 Avenue du Général Lemonnier 75001 Paris\t75101_cfq3tf_00001\t2.330113\t48.861299\n\
+         0\ttypo\t1\t1 Avenue du Général Lemonier 75001 Paris\t75101_cfq3tf_00001\t2.330113\t48.861299\n",
+    )
+    .unwrap();
+    let out = geocommun()
+        .args(["eval", "--snapshot"])
+        .arg(&snap)
+        .arg("--queries")
+        .arg(&tsv)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.lines().any(|l| l.starts_with("clean") && l.contains("100.00")), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("typo") && l.contains("100.00")), "{stdout}");
+
+    // geocode: a Latin-1, ';'-separated file, as spreadsheets write them.
+    let input = dir.path().join("in.csv");
+    let (latin1, _, _) = encoding_rs::WINDOWS_1252
+        .encode("ref;adresse;ville\n1;1 av du Général Lemonnier;Paris\n2;;\n");
+    std::fs::write(&input, &latin1).unwrap();
+    let output = dir.path().join("out.csv");
+    let out = geocommun()
+        .args(["geocode", "--snapshot"])
+        .arg(&snap)
+        .arg(&input)
+        .arg("-o")
+        .arg(&output)
+        .args(["--columns", "adresse", "--columns", "ville"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&output).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("ref;adresse;ville;latitude;longitude;result_label"), "{header}");
+    let row1 = lines.next().unwrap();
+    assert!(
+        row1.contains("Général") && row1.contains("75101_cfq3tf_00001") && row1.ends_with(";ok"),
+        "{row1}"
+    );
+    assert!(lines.next().unwrap().ends_with(";skipped"));
+    assert!(Path::new(&output).exists());
+}
