@@ -197,12 +197,15 @@ impl SegmentBuilder {
     /// Orders documents by importance and packs every structure.
     pub fn finish(mut self) -> Segment {
         self.add_missing_parents();
-        // Final document order: importance descending, then insertion order (deterministic).
+        // Final document order: municipalities first (few, and what a one-word query wants
+        // even when the word is in thousands of street documents), then importance
+        // descending, then insertion order (deterministic).
         let mut order: Vec<u32> = (0..self.docs.len() as u32).collect();
+        let is_municipality = |d: u32| self.docs[d as usize].kind == DocKind::Municipality;
         order.sort_by(|&a, &b| {
-            self.docs[b as usize]
-                .importance
-                .total_cmp(&self.docs[a as usize].importance)
+            is_municipality(b)
+                .cmp(&is_municipality(a))
+                .then(self.docs[b as usize].importance.total_cmp(&self.docs[a as usize].importance))
                 .then(a.cmp(&b))
         });
 

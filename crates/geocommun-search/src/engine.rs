@@ -402,91 +402,59 @@ pub(crate) fn make_hit(seg: &Segment, doc: u32, hn: Option<u32>, score: f32) -> 
     let citycode = seg.commune_str(c, com_str::CODE).to_owned();
     let oldcitycode = non_empty(seg.doc_str(doc, doc_str::OLD_CODE));
     let oldcity = non_empty(seg.doc_str(doc, doc_str::OLD_NAME));
-    match (kind, hn) {
-        (DocKind::Municipality, _) => Hit {
-            result_type: ResultType::Municipality,
-            score,
-            label: doc_name.to_owned(),
-            name: doc_name.to_owned(),
-            housenumber: None,
-            id: seg.doc_str(doc, doc_str::ID).to_owned(),
-            ban_id: non_empty(seg.doc_str(doc, doc_str::BAN_ID)),
-            street: None,
-            postcode,
-            citycode,
-            city,
-            district,
-            oldcitycode,
-            oldcity,
-            context,
-            importance,
-            position: decode_point(seg.doc_point[doc as usize]),
-            population: Some(seg.commune_population[c as usize]),
-            distance: None,
-            explain: None,
+    // The street (or lieu-dit, or commune) itself; a house number then refines it.
+    let mut hit = Hit {
+        result_type: match kind {
+            DocKind::Municipality => ResultType::Municipality,
+            DocKind::Locality => ResultType::Locality,
+            DocKind::Street => ResultType::Street,
         },
-        (_, Some(h)) => {
-            let number = seg.hn_number[h as usize];
-            let suffix = seg.suffixes.get(seg.hn_suffix[h as usize] as usize);
-            let housenumber = format!("{number}{suffix}");
-            if let Some(p) = seg.hn_extra_str(h, hn_str::POSTCODE) {
-                p.clone_into(&mut postcode);
-            }
-            let street_id = seg.doc_str(doc, doc_str::ID);
-            let id = seg.hn_extra_str(h, hn_str::ID).map_or_else(
-                || derive_hn_id(street_id, number, (!suffix.is_empty()).then_some(suffix)),
-                str::to_owned,
-            );
-            Hit {
-                result_type: ResultType::Housenumber,
-                score,
-                label: format!("{housenumber} {doc_name} {postcode} {city}"),
-                name: format!("{housenumber} {doc_name}"),
-                housenumber: Some(housenumber),
-                id,
-                ban_id: seg.hn_extra_str(h, hn_str::BAN_ID).map(str::to_owned),
-                street: Some(doc_name.to_owned()),
-                postcode,
-                citycode,
-                city,
-                district,
-                oldcitycode,
-                oldcity,
-                context,
-                importance,
-                position: decode_point(seg.hn_point[h as usize]),
-                population: None,
-                distance: None,
-                explain: None,
-            }
+        score,
+        label: if kind == DocKind::Municipality {
+            doc_name.to_owned()
+        } else {
+            format!("{doc_name} {postcode} {city}")
+        },
+        name: doc_name.to_owned(),
+        housenumber: None,
+        id: seg.doc_str(doc, doc_str::ID).to_owned(),
+        ban_id: non_empty(seg.doc_str(doc, doc_str::BAN_ID)),
+        street: None,
+        postcode: postcode.clone(),
+        citycode,
+        city,
+        district,
+        oldcitycode,
+        oldcity,
+        context,
+        importance,
+        position: decode_point(seg.doc_point[doc as usize]),
+        population: (kind == DocKind::Municipality).then(|| seg.commune_population[c as usize]),
+        distance: None,
+        explain: None,
+    };
+    if let (Some(h), false) = (hn, kind == DocKind::Municipality) {
+        let number = seg.hn_number[h as usize];
+        let suffix = seg.suffixes.get(seg.hn_suffix[h as usize] as usize);
+        let housenumber = format!("{number}{suffix}");
+        if let Some(p) = seg.hn_extra_str(h, hn_str::POSTCODE) {
+            p.clone_into(&mut postcode);
         }
-        (_, None) => Hit {
-            result_type: if kind == DocKind::Locality {
-                ResultType::Locality
-            } else {
-                ResultType::Street
-            },
-            score,
-            label: format!("{doc_name} {postcode} {city}"),
-            name: doc_name.to_owned(),
-            housenumber: None,
-            id: seg.doc_str(doc, doc_str::ID).to_owned(),
-            ban_id: non_empty(seg.doc_str(doc, doc_str::BAN_ID)),
-            street: None,
-            postcode,
-            citycode,
-            city,
-            district,
-            oldcitycode,
-            oldcity,
-            context,
-            importance,
-            position: decode_point(seg.doc_point[doc as usize]),
-            population: None,
-            distance: None,
-            explain: None,
-        },
+        let street_id = seg.doc_str(doc, doc_str::ID);
+        hit.id = seg.hn_extra_str(h, hn_str::ID).map_or_else(
+            || derive_hn_id(street_id, number, (!suffix.is_empty()).then_some(suffix)),
+            str::to_owned,
+        );
+        hit.result_type = ResultType::Housenumber;
+        hit.label = format!("{housenumber} {doc_name} {postcode} {}", hit.city);
+        hit.name = format!("{housenumber} {doc_name}");
+        hit.ban_id = seg.hn_extra_str(h, hn_str::BAN_ID).map(str::to_owned);
+        hit.street = Some(doc_name.to_owned());
+        hit.postcode = postcode;
+        hit.position = decode_point(seg.hn_point[h as usize]);
+        hit.housenumber = Some(housenumber);
     }
+    hit
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! A segment: an immutable, self-contained index of a set of communes.
 //!
 //! Documents are municipalities, streets and lieux-dits; house numbers live inside their
-//! street (as in addok) and are matched after retrieval. Document ids are ordered by
-//! decreasing importance, so every posting list is too: the first entries of a long list are
-//! the most important documents.
+//! street (as in addok) and are matched after retrieval. Document ids put municipalities
+//! first, then the other documents by decreasing importance, so every posting list is ordered
+//! that way too: the first entries of a long list are the most important documents.
 
 use fst::Map;
 use geocommun_model::LonLat;
