@@ -2,7 +2,7 @@
 //!
 //! Layout (little-endian, every section 8-byte aligned; see `docs/adr/0001-search-index.md`):
 //! ```text
-//! header   magic "GEOCOMMUNIDX" (12 bytes) · format version u32 · section count u32 · reserved u32
+//! header   magic "GEOCOMMUNIDX" (12 bytes) · format version u32 · section count u32 · text version u32
 //! table    per section: segment u32 · section id u32 · offset u64 · length u64 · crc32 u32 · pad u32
 //! data     the sections
 //! footer   crc32 of header + table u32 · magic "GCIX" (4 bytes)
@@ -44,6 +44,11 @@ pub enum SnapshotError {
         "{path}: snapshot format version {found}, this build reads version {FORMAT_VERSION}; rebuild it with `geocommun index`"
     )]
     Version { path: PathBuf, found: u32 },
+    #[error(
+        "{path}: snapshot built with text normalisation version {found}, this build uses version {}; rebuild it with `geocommun index`",
+        geocommun_model::text::VERSION
+    )]
+    TextVersion { path: PathBuf, found: u32 },
     #[error("{path}: snapshot is corrupted ({what}); rebuild it with `geocommun index`")]
     Corrupted { path: PathBuf, what: String },
 }
@@ -148,7 +153,7 @@ pub fn save(engine: &Engine, path: &Path) -> Result<(), SnapshotError> {
     header.extend_from_slice(MAGIC);
     header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     header.extend_from_slice(&(all.len() as u32).to_le_bytes());
-    header.extend_from_slice(&0u32.to_le_bytes());
+    header.extend_from_slice(&geocommun_model::text::VERSION.to_le_bytes());
     let mut offset = align8(HEADER_LEN + all.len() * ENTRY_LEN) as u64;
     for (si, id, bytes) in &all {
         header.extend_from_slice(&si.to_le_bytes());
@@ -238,6 +243,10 @@ fn from_bytes_len(
     let version = u32_at(12);
     if version != FORMAT_VERSION {
         return Err(SnapshotError::Version { path: path.to_owned(), found: version });
+    }
+    let text_version = u32_at(20);
+    if text_version != geocommun_model::text::VERSION {
+        return Err(SnapshotError::TextVersion { path: path.to_owned(), found: text_version });
     }
     if &data[len - 4..] != FOOTER_MAGIC {
         return Err(corrupted("truncated: footer missing"));

@@ -22,6 +22,10 @@ pub use phonetic::{phonetic, phonetic_into};
 pub use query::{clean_query, is_postcode};
 pub use synonyms::{expand_synonyms, is_street_type};
 
+/// Version of the normalisation rules. Anything built from normalised text (a search index
+/// snapshot) records it and is rebuilt when it changes: bump it with any change of output.
+pub const VERSION: u32 = 1;
+
 /// Lower-case ASCII folding: accents dropped, ligatures expanded (`œ` → `oe`), every character
 /// that is not a letter or a digit becomes a space, runs of spaces collapse, ends are trimmed.
 pub fn fold(s: &str) -> String {

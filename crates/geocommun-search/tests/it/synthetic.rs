@@ -226,6 +226,11 @@ fn snapshot_round_trip_and_corruption() {
     assert_eq!(e.stats(), loaded.stats());
 
     let bytes = std::fs::read(&path).unwrap();
+    // A snapshot of other normalisation rules is refused, with what to do.
+    let mut other = bytes.clone();
+    other[20] ^= 0xff;
+    let err = snapshot::open_bytes(&other).err().unwrap().to_string();
+    assert!(err.contains("text normalisation version") && err.contains("geocommun index"), "{err}");
     // Every truncation and a flipped byte anywhere are refused, never a panic.
     for cut in [0, 10, 30, bytes.len() / 2, bytes.len() - 1] {
         assert!(snapshot::open_bytes(&bytes[..cut]).is_err(), "cut {cut}");
