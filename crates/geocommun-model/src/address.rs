@@ -217,7 +217,10 @@ mod tests {
     fn position_kinds() {
         assert_eq!(PositionKind::parse("Entrée"), Some(PositionKind::Entree));
         assert_eq!(PositionKind::parse("cage d'escalier"), Some(PositionKind::CageEscalier));
-        assert_eq!(PositionKind::parse("délivrance postale"), Some(PositionKind::DelivrancePostale));
+        assert_eq!(
+            PositionKind::parse("délivrance postale"),
+            Some(PositionKind::DelivrancePostale)
+        );
         assert_eq!(PositionKind::parse(""), Some(PositionKind::Inconnue));
         assert_eq!(PositionKind::parse("garage"), None);
         for k in PositionKind::ALL {

@@ -5,9 +5,13 @@ use std::fmt;
 /// Why an identifier was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum IdError {
-    #[error("`{0}` is not an INSEE commune code: expected 5 characters, digits or 2A/2B (e.g. 75101, 2A004)")]
+    #[error(
+        "`{0}` is not an INSEE commune code: expected 5 characters, digits or 2A/2B (e.g. 75101, 2A004)"
+    )]
     CodeInsee(String),
-    #[error("`{0}` is not a BAN identifier: expected a UUID such as 0b7b8f5e-4c1a-4f3e-9d2a-1c2b3d4e5f60")]
+    #[error(
+        "`{0}` is not a BAN identifier: expected a UUID such as 0b7b8f5e-4c1a-4f3e-9d2a-1c2b3d4e5f60"
+    )]
     BanId(String),
 }
 
@@ -28,7 +32,8 @@ impl CodeInsee {
         }
         out[1] = out[1].to_ascii_uppercase();
         let corsica = out[0] == b'2' && (out[1] == b'A' || out[1] == b'B');
-        let ok = (out[1].is_ascii_digit() || corsica) && out[0].is_ascii_digit()
+        let ok = (out[1].is_ascii_digit() || corsica)
+            && out[0].is_ascii_digit()
             && out[2..].iter().all(u8::is_ascii_digit);
         if ok { Ok(Self(out)) } else { Err(IdError::CodeInsee(s.to_owned())) }
     }
