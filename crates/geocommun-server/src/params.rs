@@ -116,12 +116,7 @@ impl Defaults {
 
 pub fn parse_search(p: &Pairs, d: Defaults) -> Result<SearchParams, ApiError> {
     let mut errors = Vec::new();
-    let q =
-        p.0.iter()
-            .rev()
-            .find(|(k, _)| k == "q")
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default();
+    let q = p.last(&["q"]).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
     let n = q.chars().count();
     if n > QUERY_MAX_CHARS {
         return Err(ApiError::new(

@@ -278,6 +278,16 @@ impl Job {
         self.out.iter().map(move |&i| all[i])
     }
 
+    /// Geocodes one row; a panic of the engine on this row (a bug) makes it an `error` row
+    /// instead of cutting the output short.
+    pub fn process_guarded(&self, engine: &Engine, rec: &ByteRecord) -> Outcome {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.process(engine, rec)))
+            .unwrap_or_else(|_| {
+                tracing::error!("the engine panicked on a CSV row");
+                Outcome::status(Status::Error)
+            })
+    }
+
     /// Geocodes one row.
     pub fn process(&self, engine: &Engine, rec: &ByteRecord) -> Outcome {
         if rec.len() != self.header_len {

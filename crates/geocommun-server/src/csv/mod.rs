@@ -273,7 +273,7 @@ fn run(
         if !chunk.is_empty() {
             let engine = engine();
             let outcomes: Vec<Outcome> =
-                chunk.par_iter().map(|r| job.process(&engine, r)).collect();
+                chunk.par_iter().map(|r| job.process_guarded(&engine, r)).collect();
             let mut counts = [0u64; 4];
             let mut out = Vec::with_capacity(chunk.len() * 256);
             {

@@ -65,7 +65,23 @@ pub async fn batch(
     })?;
     let ops = validate(&body)?;
     let results = tokio::task::spawn_blocking(move || {
-        ops.into_par_iter().map(|(id, op, params)| run(&state, id, op, &params)).collect::<Vec<_>>()
+        ops.into_par_iter()
+            .map(|(id, op, params)| {
+                // A panic of the engine (a bug) fails this operation only.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    run(&state, id.clone(), op, &params)
+                }))
+                .unwrap_or_else(|_| {
+                    tracing::error!("the engine panicked on a batch operation");
+                    BatchItem {
+                        id,
+                        status: "error",
+                        result: None,
+                        error: Some("internal error".to_owned()),
+                    }
+                })
+            })
+            .collect::<Vec<_>>()
     })
     .await
     .map_err(|_| ApiError::internal())?;

@@ -15,6 +15,7 @@ mod common;
 mod csv;
 mod lookup;
 mod misc;
+mod paris;
 mod real_data;
 mod reverse;
 mod search;
