@@ -59,6 +59,14 @@ async fn a_real_address_has_the_ban_values() {
 #[tokio::test]
 async fn paris_as_a_municipality_and_its_arrondissements() {
     let app = paris();
+    let v = get(&app, "/search/?q=paris&type=municipality").await.json();
+    let p = &v["features"][0]["properties"];
+    assert_eq!(
+        (p["id"].as_str(), p["citycode"].as_str(), p["name"].as_str()),
+        (Some("75056"), Some("75056"), Some("Paris")),
+        "{v}"
+    );
+    assert!(p["population"].as_u64().unwrap() > 2_000_000, "{p}");
     let v = get(&app, "/search/?q=paris+4e+arrondissement&type=municipality&limit=3").await.json();
     let p = &v["features"][0]["properties"];
     assert_eq!(p["type"], "municipality", "{v}");
