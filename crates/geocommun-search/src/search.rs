@@ -158,16 +158,26 @@ impl<'s> SegmentQuery<'s> {
         let mut cands: Vec<u32> = Vec::new();
         let mut secondary: Vec<u32> = Vec::new();
         // A citycode filter restricts to few documents: take them all.
-        let filter_docs: Option<Vec<u32>> = (!filters.citycodes.is_empty()).then(|| {
-            let mut v: Vec<u32> = filters
-                .citycodes
-                .iter()
-                .filter_map(|c| seg.commune_index(c))
-                .flat_map(|c| seg.commune_docs(c).iter().copied())
-                .collect();
-            v.sort_unstable();
-            v
-        });
+        // A citycode filter restricts to few documents: take them all. A Paris, Lyon or
+        // Marseille code stands for its arrondissements; a code this segment does not know as
+        // a commune (an ancienne commune) leaves retrieval to the tokens.
+        let filter_docs: Option<Vec<u32>> = (!filters.citycodes.is_empty())
+            .then(|| {
+                let mut v: Vec<u32> = Vec::new();
+                for code in &filters.citycodes {
+                    let communes = seg.communes_answering_for(code);
+                    if communes.is_empty() {
+                        return None;
+                    }
+                    for c in communes {
+                        v.extend_from_slice(seg.commune_docs(c));
+                    }
+                }
+                v.sort_unstable();
+                v.dedup();
+                Some(v)
+            })
+            .flatten();
         match (&filter_docs, drivers.first()) {
             (Some(fd), Some(d)) if fd.len() <= d.df => cands.extend_from_slice(fd),
             (Some(fd), None) => cands.extend_from_slice(fd),

@@ -240,6 +240,19 @@ impl Segment {
         Some(self.hn_extra_strs.get(i * hn_str::COUNT + field)).filter(|s| !s.is_empty())
     }
 
+    /// The communes a citycode stands for: the commune itself, and for Paris, Lyon and
+    /// Marseille their arrondissements.
+    pub(crate) fn communes_answering_for(&self, code: &str) -> Vec<u32> {
+        let mut out: Vec<u32> = self.commune_index(code).into_iter().collect();
+        if matches!(code, "75056" | "69123" | "13055") {
+            out.extend(
+                (0..self.commune_count() as u32)
+                    .filter(|&c| self.commune_str(c, com_str::PARENT_CODE) == code),
+            );
+        }
+        out
+    }
+
     pub(crate) fn commune_index(&self, code: &str) -> Option<u32> {
         // Communes are few per segment; the ids map has them too, but through their municipality doc.
         let key = self.ids.get(code)?;

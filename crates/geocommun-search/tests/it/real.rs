@@ -109,6 +109,15 @@ fn paris_the_city() {
     assert_eq!(hits[0].id, "75056");
     let hits = e.search(&SearchRequest { q: "75012".into(), ..SearchRequest::default() }).unwrap();
     assert!(hits.iter().any(|h| h.citycode == "75112"));
+    // The citycode of Paris filters on its arrondissements.
+    let hits = e
+        .search(&SearchRequest {
+            q: "rue de rivoli".into(),
+            filters: Filters { citycodes: vec!["75056".into()], ..Filters::default() },
+            ..SearchRequest::default()
+        })
+        .unwrap();
+    assert!(!hits.is_empty() && hits.iter().all(|h| h.citycode.starts_with("751")), "{hits:?}");
 }
 
 #[test]
