@@ -55,6 +55,14 @@ struct PreCommune {
 pub struct SegmentBuilder {
     communes: Vec<([String; com_str::COUNT], u32, [i32; 2])>,
     docs: Vec<PreDocPacked>,
+    /// The strings of every document, in insertion order, `doc_str::COUNT` per document:
+    /// string `i` is `doc_str_bytes[doc_str_ends[i - 1]..doc_str_ends[i]]`. Flat rather than
+    /// six `String`s per document: at France scale (2 M documents) the allocations cost more
+    /// than the text.
+    doc_str_bytes: Vec<u8>,
+    doc_str_ends: Vec<u32>,
+    /// The term ids of every document (`PreDocPacked::terms` ranges), flat for the same reason.
+    doc_term_ids: Vec<u32>,
     terms: HashMap<String, u32>,
     term_strings: Vec<String>,
     hn_number: Vec<u32>,
@@ -71,10 +79,10 @@ pub struct SegmentBuilder {
 struct PreDocPacked {
     kind: DocKind,
     commune: u32,
-    strs: Box<[String; doc_str::COUNT]>,
     point: [i32; 2],
     importance: f32,
-    terms: Vec<u32>,
+    /// Range in `SegmentBuilder::doc_term_ids`.
+    terms: std::ops::Range<u32>,
     hn: std::ops::Range<u32>,
 }
 
@@ -149,16 +157,31 @@ impl SegmentBuilder {
                 .collect();
             terms.sort_unstable();
             terms.dedup();
+            for st in &d.strs {
+                self.doc_str_bytes.extend_from_slice(st.as_bytes());
+                self.doc_str_ends
+                    .push(u32::try_from(self.doc_str_bytes.len()).expect("document strings over 4 GiB"));
+            }
+            let t0 = self.doc_term_ids.len() as u32;
+            self.doc_term_ids.extend_from_slice(&terms);
             self.docs.push(PreDocPacked {
                 kind: d.kind,
                 commune,
-                strs: Box::new(d.strs),
                 point: d.point,
                 importance: d.importance,
-                terms,
+                terms: t0..self.doc_term_ids.len() as u32,
                 hn: d.hn.start + hn_base..d.hn.end + hn_base,
             });
         }
+    }
+
+    /// String `field` of the document inserted `doc`-th.
+    fn doc_str(&self, doc: usize, field: usize) -> &str {
+        let i = doc * doc_str::COUNT + field;
+        let start = if i == 0 { 0 } else { self.doc_str_ends[i - 1] as usize };
+        // Only `&str`s are ever pushed, whole.
+        std::str::from_utf8(&self.doc_str_bytes[start..self.doc_str_ends[i] as usize])
+            .unwrap_or_default()
     }
 
     /// Adds a municipality document for each Paris / Lyon / Marseille parent whose
@@ -226,9 +249,9 @@ impl SegmentBuilder {
         let mut doc_terms_off = Vec::with_capacity(n_docs + 1);
         let mut doc_terms = Vec::new();
         let mut hn_off = Vec::with_capacity(n_docs + 1);
-        let mut hn_number = Vec::with_capacity(self.hn_number.len());
-        let mut hn_suffix = Vec::with_capacity(self.hn_number.len());
-        let mut hn_point = Vec::with_capacity(self.hn_number.len());
+        // Old index of each house number, in the final order; the arrays are permuted after the
+        // loop, one at a time, so that only one old and one new array are alive together.
+        let mut hn_perm: Vec<u32> = Vec::with_capacity(self.hn_number.len());
         let mut hn_extra_map: HashMap<u32, usize> =
             self.hn_extra.iter().enumerate().map(|(i, (h, _))| (*h, i)).collect();
         let mut hn_extra = Vec::new();
@@ -242,16 +265,16 @@ impl SegmentBuilder {
 
         for (new_id, &old) in order.iter().enumerate() {
             let new_id = new_id as u32;
-            let d = &mut self.docs[old as usize];
+            let d = &self.docs[old as usize];
             doc_kind.push(d.kind as u8);
             doc_commune.push(d.commune);
             doc_point.push(d.point);
             doc_importance.push(d.importance);
-            for s in d.strs.iter() {
-                doc_strs.push(s);
+            for f in 0..doc_str::COUNT {
+                doc_strs.push(self.doc_str(old as usize, f));
             }
-            let mut terms: Vec<u32> = d
-                .terms
+            let mut terms: Vec<u32> = self.doc_term_ids
+                [d.terms.start as usize..d.terms.end as usize]
                 .iter()
                 .map(|&t| {
                     remap[(t & crate::segment::TERM_MASK) as usize]
@@ -271,13 +294,13 @@ impl SegmentBuilder {
             if d.kind == DocKind::Municipality && commune_doc[d.commune as usize] == u32::MAX {
                 commune_doc[d.commune as usize] = new_id;
             }
-            let id = &d.strs[doc_str::ID];
+            let id = self.doc_str(old as usize, doc_str::ID);
             if !id.is_empty() {
-                ids.push((id.clone(), id_kind::DOC | u64::from(new_id)));
+                ids.push((id.to_owned(), id_kind::DOC | u64::from(new_id)));
             }
-            let ban = &d.strs[doc_str::BAN_ID];
+            let ban = self.doc_str(old as usize, doc_str::BAN_ID);
             if !ban.is_empty() {
-                ids.push((ban.clone(), id_kind::DOC | u64::from(new_id)));
+                ids.push((ban.to_owned(), id_kind::DOC | u64::from(new_id)));
             }
             // House numbers, sorted by (number, folded suffix).
             let mut hns: Vec<u32> = d.hn.clone().collect();
@@ -288,10 +311,8 @@ impl SegmentBuilder {
                 })
             });
             for old_hn in hns {
-                let new_hn = hn_number.len() as u32;
-                hn_number.push(self.hn_number[old_hn as usize]);
-                hn_suffix.push(self.hn_suffix[old_hn as usize]);
-                hn_point.push(self.hn_point[old_hn as usize]);
+                let new_hn = hn_perm.len() as u32;
+                hn_perm.push(old_hn);
                 if let Some(i) = hn_extra_map.remove(&old_hn) {
                     let strs = std::mem::take(&mut self.hn_extra[i].1);
                     if !strs[hn_str::ID].is_empty() {
@@ -306,8 +327,30 @@ impl SegmentBuilder {
                     }
                 }
             }
-            hn_off.push(hn_number.len() as u32);
+            hn_off.push(hn_perm.len() as u32);
         }
+        // The builder's per-document state is no longer needed: free it before the big arrays.
+        drop(remap);
+        drop(order);
+        self.docs = Vec::new();
+        self.doc_str_bytes = Vec::new();
+        self.doc_str_ends = Vec::new();
+        self.doc_term_ids = Vec::new();
+        self.hn_extra = Vec::new();
+        let doc_kind = Arr::from_vec(doc_kind);
+        let doc_commune = Arr::from_vec(doc_commune);
+        let doc_point = Arr::from_vec(doc_point);
+        let doc_importance = Arr::from_vec(doc_importance);
+        let doc_strs = doc_strs.finish();
+        let doc_terms_off = Arr::from_vec(doc_terms_off);
+        let doc_terms = Arr::from_vec(doc_terms);
+        let hn_off = Arr::from_vec(hn_off);
+        let hn_extra = Arr::from_vec(hn_extra);
+        let hn_extra_strs = hn_extra_strs.finish();
+        let hn_number = Arr::from_vec(permute(&hn_perm, std::mem::take(&mut self.hn_number)));
+        let hn_suffix = Arr::from_vec(permute(&hn_perm, std::mem::take(&mut self.hn_suffix)));
+        let hn_point = Arr::from_vec(permute(&hn_perm, std::mem::take(&mut self.hn_point)));
+        drop(hn_perm);
 
         let mut commune_strs = StrTableBuilder::new();
         let mut commune_population = Vec::with_capacity(self.communes.len());
@@ -339,7 +382,10 @@ impl SegmentBuilder {
             postings_off.push(postings_flat.len() as u32);
         }
         drop(postings);
-        let terms = fst_builder.into_inner().expect("in-memory FST");
+        let terms = Map::new(Bytes::from_vec(fst_builder.into_inner().expect("in-memory FST")))
+            .expect("valid FST");
+        let postings_off = Arr::from_vec(postings_off);
+        let postings = Arr::from_vec(postings_flat);
 
         // Phonetic groups.
         let mut phon: Vec<(String, u32)> = by_lex
@@ -366,7 +412,9 @@ impl SegmentBuilder {
             phon_off.push(phon_terms.len() as u32);
             i = j;
         }
-        let phonetic = phon_builder.into_inner().expect("in-memory FST");
+        drop(phon);
+        let phonetic = Map::new(Bytes::from_vec(phon_builder.into_inner().expect("in-memory FST")))
+            .expect("valid FST");
 
         // Identifiers.
         ids.sort_by(|a, b| a.0.cmp(&b.0));
@@ -375,9 +423,20 @@ impl SegmentBuilder {
         for (k, v) in &ids {
             id_builder.insert(k, *v).expect("sorted unique ids");
         }
-        let ids = id_builder.into_inner().expect("in-memory FST");
+        drop(ids);
+        let ids =
+            Map::new(Bytes::from_vec(id_builder.into_inner().expect("in-memory FST"))).expect("valid FST");
 
-        // Spatial index: every house number, then every document.
+        let mut suffixes = StrTableBuilder::new();
+        let mut suffixes_folded = StrTableBuilder::new();
+        for s in &self.suffix_strings {
+            suffixes.push(s);
+            suffixes_folded.push(&text::fold_suffix(s));
+        }
+        drop(self);
+
+        // Spatial index, last, when everything else is packed: every house number, then every
+        // document. (The tree, its sort and its copy into `Bytes` are the largest transients.)
         let n_items = hn_point.len() + doc_point.len();
         let spatial = if n_items == 0 {
             Vec::new()
@@ -390,13 +449,6 @@ impl SegmentBuilder {
             rb.finish::<HilbertSort>().into_inner()
         };
 
-        let mut suffixes = StrTableBuilder::new();
-        let mut suffixes_folded = StrTableBuilder::new();
-        for s in &self.suffix_strings {
-            suffixes.push(s);
-            suffixes_folded.push(&text::fold_suffix(s));
-        }
-
         Segment {
             commune_strs: commune_strs.finish(),
             commune_population: Arr::from_vec(commune_population),
@@ -404,33 +456,38 @@ impl SegmentBuilder {
             commune_docs_off: Arr::from_vec(commune_docs_off),
             commune_docs: Arr::from_vec(commune_docs_flat),
             commune_doc: Arr::from_vec(commune_doc),
-            doc_kind: Arr::from_vec(doc_kind),
-            doc_commune: Arr::from_vec(doc_commune),
-            doc_strs: doc_strs.finish(),
-            doc_point: Arr::from_vec(doc_point),
-            doc_importance: Arr::from_vec(doc_importance),
-            hn_off: Arr::from_vec(hn_off),
-            doc_terms_off: Arr::from_vec(doc_terms_off),
-            doc_terms: Arr::from_vec(doc_terms),
-            hn_number: Arr::from_vec(hn_number),
-            hn_suffix: Arr::from_vec(hn_suffix),
-            hn_point: Arr::from_vec(hn_point),
-            hn_extra: Arr::from_vec(hn_extra),
-            hn_extra_strs: hn_extra_strs.finish(),
+            doc_kind,
+            doc_commune,
+            doc_strs,
+            doc_point,
+            doc_importance,
+            hn_off,
+            doc_terms_off,
+            doc_terms,
+            hn_number,
+            hn_suffix,
+            hn_point,
+            hn_extra,
+            hn_extra_strs,
             suffixes: suffixes.finish(),
             suffixes_folded: suffixes_folded.finish(),
-            terms: Map::new(Bytes::from_vec(terms)).expect("valid FST"),
-            postings_off: Arr::from_vec(postings_off),
-            postings: Arr::from_vec(postings_flat),
-            phonetic: Map::new(Bytes::from_vec(phonetic)).expect("valid FST"),
+            terms,
+            postings_off,
+            postings,
+            phonetic,
             phon_off: Arr::from_vec(phon_off),
             phon_terms: Arr::from_vec(phon_terms),
-            ids: Map::new(Bytes::from_vec(ids)).expect("valid FST"),
+            ids,
             spatial: Bytes::from_vec(spatial),
             term_idf: Vec::new(),
         }
         .derive()
     }
+}
+
+/// `old[perm[i]]` for every `i`; consumes `old` so that it is freed as soon as it is read.
+fn permute<T: Copy>(perm: &[u32], old: Vec<T>) -> Vec<T> {
+    perm.iter().map(|&o| old[o as usize]).collect()
 }
 
 /// Builds a segment from communes in one call.

@@ -103,10 +103,11 @@ impl StrTable {
         if *off.last().unwrap_or(&0) as usize > self.bytes.len() {
             return false;
         }
-        std::str::from_utf8(&self.bytes[..*off.last().unwrap_or(&0) as usize]).is_ok()
-            && off.iter().all(|&o| {
-                self.bytes.get(..o as usize).is_some_and(|b| std::str::from_utf8(b).is_ok())
-            })
+        // The whole blob is UTF-8 and every offset is a character boundary, so every entry is
+        // UTF-8: linear (checking each entry's prefix from the start was quadratic, minutes
+        // on a France-scale snapshot).
+        std::str::from_utf8(&self.bytes[..*off.last().unwrap_or(&0) as usize])
+            .is_ok_and(|s| off.iter().all(|&o| s.is_char_boundary(o as usize)))
     }
 }
 
@@ -151,6 +152,17 @@ mod tests {
         assert_eq!(t.get(2), "élysée");
         assert_eq!(t.get(3), "");
         assert!(t.validate());
+    }
+
+    #[test]
+    fn str_table_offsets_must_be_char_boundaries() {
+        let mut b = StrTableBuilder::new();
+        b.push("é");
+        let t = b.finish();
+        assert!(t.validate());
+        // An offset inside `é` (two bytes): the entries would not be UTF-8.
+        let cut = StrTable { offsets: Arr::from_vec(vec![0, 1, 2]), bytes: t.bytes.clone() };
+        assert!(!cut.validate());
     }
 
     #[test]

@@ -328,3 +328,94 @@ fn snapshot_with_nan_spatial_coordinate_is_refused() {
     let err = snapshot::open(&path).err().expect("a NaN coordinate is refused");
     assert!(err.to_string().contains("spatial index coordinates"), "{err}");
 }
+
+/// Found by the `snapshot_open` fuzz target: a dictionary (FST) section with a corrupted node
+/// but a matching section CRC passed `Map::new`, and streaming it during validation indexed out
+/// of bounds inside `fst`. `open` now verifies the FST's own checksum: every corrupted byte of
+/// the three dictionaries (terms, phonetic keys, identifiers) is refused, never a panic.
+#[test]
+fn snapshot_with_corrupted_dictionary_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.gcx");
+    snapshot::save(&engine(), &path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let count = u32::from_le_bytes(bytes[16..20].try_into().unwrap()) as usize;
+    let at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap()) as usize;
+    for e in (0..count).map(|i| 24 + i * 32) {
+        let id = u32::from_le_bytes(bytes[e + 4..e + 8].try_into().unwrap());
+        if ![27, 30, 33].contains(&id) {
+            continue; // terms, phonetic, ids
+        }
+        let (off, len) = (at(e + 8), at(e + 16));
+        for pos in off..off + len {
+            let mut b = bytes.clone();
+            b[pos] ^= 0x5a;
+            fix_snapshot_crcs(&mut b);
+            std::fs::write(&path, &b).unwrap();
+            assert!(snapshot::open(&path).is_err(), "section {id}, byte {}", pos - off);
+        }
+    }
+}
+
+/// Found by the `snapshot_open` fuzz target: a leaf entry of the spatial index holding a
+/// number between the item count and the length of the boxes passed validation, and reverse
+/// geocoding near it indexed the documents out of bounds. `open` now refuses it.
+#[test]
+fn snapshot_with_spatial_leaf_out_of_range_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.gcx");
+    let e = engine();
+    snapshot::save(&e, &path).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let count = u32::from_le_bytes(bytes[16..20].try_into().unwrap()) as usize;
+    let (off, len) = (0..count)
+        .map(|i| 24 + i * 32)
+        .find(|&e| u32::from_le_bytes(bytes[e + 4..e + 8].try_into().unwrap()) == 34)
+        .map(|e| {
+            let at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap()) as usize;
+            (at(e + 8), at(e + 16))
+        })
+        .unwrap();
+    // The packed tree: an 8-byte header, 4 f32 per node, then one u16 index per node (small
+    // trees), the leaves first.
+    assert_eq!((len - 8) % 18, 0, "layout of a small geo-index tree");
+    let n_nodes = (len - 8) / 18;
+    let first_index = off + 8 + n_nodes * 16;
+    let bad = u16::try_from(n_nodes * 4 - 4).unwrap(); // a valid box position, not an item
+    bytes[first_index..first_index + 2].copy_from_slice(&bad.to_le_bytes());
+    fix_snapshot_crcs(&mut bytes);
+    std::fs::write(&path, &bytes).unwrap();
+    let err = snapshot::open(&path).err().expect("an item number out of range is refused");
+    assert!(err.to_string().contains("spatial index items"), "{err}");
+}
+
+/// Found by the `snapshot_open` fuzz target (out of memory): an inner entry of the spatial
+/// index pointing back to its own level made a cycle, and the nearest-neighbour traversal of
+/// reverse geocoding grew its queue without bound. `open` now checks that every inner entry
+/// points into the level just below.
+#[test]
+fn snapshot_with_spatial_cycle_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.gcx");
+    snapshot::save(&engine(), &path).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let count = u32::from_le_bytes(bytes[16..20].try_into().unwrap()) as usize;
+    let (off, len) = (0..count)
+        .map(|i| 24 + i * 32)
+        .find(|&e| u32::from_le_bytes(bytes[e + 4..e + 8].try_into().unwrap()) == 34)
+        .map(|e| {
+            let at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap()) as usize;
+            (at(e + 8), at(e + 16))
+        })
+        .unwrap();
+    assert_eq!((len - 8) % 18, 0, "layout of a small geo-index tree");
+    let n_nodes = (len - 8) / 18;
+    // The root is the last node: make it point to itself.
+    let root_index = off + 8 + n_nodes * 16 + (n_nodes - 1) * 2;
+    let root = u16::try_from(n_nodes * 4 - 4).unwrap();
+    bytes[root_index..root_index + 2].copy_from_slice(&root.to_le_bytes());
+    fix_snapshot_crcs(&mut bytes);
+    std::fs::write(&path, &bytes).unwrap();
+    let err = snapshot::open(&path).err().expect("a cycle in the spatial index is refused");
+    assert!(err.to_string().contains("spatial index levels"), "{err}");
+}
