@@ -1,4 +1,14 @@
-#![allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::print_stdout)]
+//! In-process latency and accuracy of the engine, for tuning (`geocommun eval` is the user-facing
+//! accuracy command; `bench/http_bench.sh` the HTTP comparison with addok).
+//!
+//! ```sh
+//! cargo run --release -p geocommun-search --example latency -- QUERIES FILES
+//! ```
+//! QUERIES: a `.txt` query mix (one query per line, the addok harness's `search-mix.txt`):
+//! prints queries/s, p50, p99 and the slowest queries; a `.tsv` of `bench/relevance_queries.py`:
+//! prints top-1 accuracy per rule and writes misses to `/tmp/fails.tsv`; or `q:<query>`: the
+//! top 3 results with their score parts. FILES: comma-separated address files.
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::pedantic)]
 use geocommun_import::{Importer, Source};
 use geocommun_search::{Engine, SearchRequest, SegmentBuilder};
 use std::time::Instant;
