@@ -361,7 +361,8 @@ fn build(target: usize, dir: &Path) {
     // Codes.
     let mut reserved: HashSet<String> = base.iter().map(|c| c.code.to_string()).collect();
     let parent_codes: Vec<CodeInsee> = {
-        let mut v: Vec<CodeInsee> = base.iter().filter_map(|c| c.parent.as_ref().map(|p| p.0)).collect();
+        let mut v: Vec<CodeInsee> =
+            base.iter().filter_map(|c| c.parent.as_ref().map(|p| p.0)).collect();
         v.sort();
         v.dedup();
         v

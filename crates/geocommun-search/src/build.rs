@@ -159,8 +159,9 @@ impl SegmentBuilder {
             terms.dedup();
             for st in &d.strs {
                 self.doc_str_bytes.extend_from_slice(st.as_bytes());
-                self.doc_str_ends
-                    .push(u32::try_from(self.doc_str_bytes.len()).expect("document strings over 4 GiB"));
+                self.doc_str_ends.push(
+                    u32::try_from(self.doc_str_bytes.len()).expect("document strings over 4 GiB"),
+                );
             }
             let t0 = self.doc_term_ids.len() as u32;
             self.doc_term_ids.extend_from_slice(&terms);
@@ -424,8 +425,8 @@ impl SegmentBuilder {
             id_builder.insert(k, *v).expect("sorted unique ids");
         }
         drop(ids);
-        let ids =
-            Map::new(Bytes::from_vec(id_builder.into_inner().expect("in-memory FST"))).expect("valid FST");
+        let ids = Map::new(Bytes::from_vec(id_builder.into_inner().expect("in-memory FST")))
+            .expect("valid FST");
 
         let mut suffixes = StrTableBuilder::new();
         let mut suffixes_folded = StrTableBuilder::new();
