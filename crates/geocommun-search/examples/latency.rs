@@ -97,7 +97,7 @@ fn main() {
                 ..Default::default()
             })
             .unwrap_or_default();
-        let ok = r.first().map_or(false, |h| h.id == c[4]);
+        let ok = r.first().is_some_and(|h| h.id == c[4]);
         let x = by.entry(c[1].to_string()).or_default();
         x.0 += 1;
         if ok {

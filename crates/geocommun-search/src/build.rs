@@ -487,6 +487,7 @@ impl SegmentBuilder {
 }
 
 /// `old[perm[i]]` for every `i`; consumes `old` so that it is freed as soon as it is read.
+#[allow(clippy::needless_pass_by_value)] // takes the old array so that it is freed as soon as the new one exists
 fn permute<T: Copy>(perm: &[u32], old: Vec<T>) -> Vec<T> {
     perm.iter().map(|&o| old[o as usize]).collect()
 }
