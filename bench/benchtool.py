@@ -9,8 +9,9 @@
                                   append one JSON line per metrics object of PAYLOAD (a file of
                                   JSON lines, or a JSON string) = META + phase + metrics, with
                                   cpuwatch deltas and attached JSON files added to the metrics
-  wrk PATH KIND CONNS DURATION REPEAT QUERY_FILE
-                                  metrics of one wrk run (wrk_paths.lua summary) -> stdout
+  wrk PATH KIND CONNS DURATION REPEAT QUERY_FILE [SERVER_CPU_TICKS]
+                                  metrics of one wrk run (wrk_paths.lua summary, + the server's
+                                  CPU time when given) -> stdout
   csv-stats OUT_CSV HTTP_CODE WALL_S [PART0 PART1 CODE0 CODE1 PAR_WALL_S]
                                   batch CSV metrics (rows, found, top-1 exact id) -> stdout
   sha256 FILE...                  {file: sha256} -> stdout
@@ -143,10 +144,16 @@ def cmd_emit(meta_path, out, phase, payload, *rest):
             f.write(json.dumps(rec, ensure_ascii=False) + '\n')
 
 
-def cmd_wrk(path, kind, conns, duration, repeat, query_file):
+def cmd_wrk(path, kind, conns, duration, repeat, query_file, server_ticks=None):
     m = json.load(open(path))
     m.update({'endpoint': kind, 'connections': int(conns), 'wrk_threads': 1,
               'duration_s': int(duration), 'repeat': int(repeat), 'query_file': query_file})
+    if server_ticks not in (None, ''):
+        # CPU time (user + system, all threads) of the server process during the run
+        cpu_s = int(server_ticks) / os.sysconf('SC_CLK_TCK')
+        m['server_cpu_s'] = round(cpu_s, 2)
+        m['server_cpu_pct_of_machine'] = round(100 * cpu_s / (m['duration_us'] / 1e6) / os.cpu_count(), 1)
+        m['server_cpu_us_per_request'] = round(1e6 * cpu_s / m['requests'], 1) if m['requests'] else None
     print(json.dumps(m))
 
 

@@ -41,6 +41,10 @@ def wrk_stats(ms):
         'requests': sum(m['requests'] for m in ms),
         'foreign_pct': [(m.get('cpu') or {}).get('foreign_pct_of_machine') for m in ms],
         'foreign_pct_max': max((m.get('cpu') or {}).get('foreign_pct_of_machine', 0) for m in ms),
+        'server_cpu_us_per_request': (med([m['server_cpu_us_per_request'] for m in ms])
+                                      if all(m.get('server_cpu_us_per_request') for m in ms) else None),
+        'server_cpu_pct_of_machine': (med([m['server_cpu_pct_of_machine'] for m in ms])
+                                      if all(m.get('server_cpu_pct_of_machine') is not None for m in ms) else None),
     }
 
 
@@ -226,6 +230,11 @@ def main(argv=None):
                 '{} / {}'.format(qn(a), qn(o)),
                 '{}/{}'.format(a['all_repeats']['errors'] if a else '—', o['all_repeats']['errors'] if o else '—'),
                 '{} / {}'.format(fp(a), fp(o))))
+    cpu_lines = ['{} c={}: {} µs of server CPU per request, server at {} % of the machine'.format(
+        k[0], k[1], fmt(v['server_cpu_us_per_request']), fmt(v['server_cpu_pct_of_machine']))
+        for k, v in sorted(wo.items()) if v.get('server_cpu_us_per_request')]
+    if cpu_lines:
+        P('\nOur server\'s own CPU time during the runs (utime + stime of its process, medians): ' + '; '.join(cpu_lines) + '.')
     h8, s8 = wo.get(('health', 8)), wo.get(('search', 8))
     if h8 and s8:
         P('\nOur /search at c=8 runs at {:.0f} % of our /health ceiling ({} req/s): above ~70 % the '

@@ -297,12 +297,15 @@ emit startup "{\"startup_s\": $STARTUP_S, \"health\": $(cat "$RUN/health.json"),
   --cpu cpu "$RUN/tmp/cpu-start-0.json" "$RUN/tmp/cpu-start-1.json" --attach quiet_before "$RUN/tmp/quiet-startup.json"
 log "geocommun up in ${STARTUP_S}s: $(cat "$RUN/health.json")"
 
+srv_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }   # utime + stime, all threads
 run_wrk() {  # name paths conns duration
   local name="$1" paths="$2" conns="$3" dur="$4"
   snap "$RUN/wrk/$name.cpu0"
+  srv_ticks > "$RUN/wrk/$name.srv0"
   WRK_PATHS="$paths" WRK_JSON="$RUN/wrk/$name.json" \
     timeout $((dur + 30)) wrk -t1 -c"$conns" -d"${dur}s" --timeout 10s --latency \
     -s "$HARNESS/wrk_paths.lua" "http://127.0.0.1:$PORT" > "$RUN/wrk/$name.txt" 2>&1
+  echo $(( $(srv_ticks) - $(cat "$RUN/wrk/$name.srv0") )) > "$RUN/wrk/$name.srvticks"
   snap "$RUN/wrk/$name.cpu1"
 }
 log "warm-up ${WARMUP}s"
@@ -317,7 +320,8 @@ for rep in $(seq 1 "$REPEAT"); do
       quiet_phase "$name"
       log "wrk $kind c=$c ${DURATION}s (repeat $rep/$REPEAT)"
       run_wrk "$name" "$RUN/q/$kind-paths.txt" "$c" "$DURATION"
-      tool wrk "$RUN/wrk/$name.json" "$kind" "$c" "$DURATION" "$rep" "$kind-paths.txt" > "$RUN/wrk/$name.metrics.json"
+      tool wrk "$RUN/wrk/$name.json" "$kind" "$c" "$DURATION" "$rep" "$kind-paths.txt" \
+        "$(cat "$RUN/wrk/$name.srvticks")" > "$RUN/wrk/$name.metrics.json"
       emit "$kind" "$RUN/wrk/$name.metrics.json" --cpu cpu "$RUN/wrk/$name.cpu0" "$RUN/wrk/$name.cpu1" \
         --attach quiet_before "$RUN/tmp/quiet-$name.json"
       log "  $(cut -c1-220 "$RUN/wrk/$name.json")"
