@@ -12,6 +12,10 @@
 use geocommun_import::{Importer, Source};
 use geocommun_search::{Engine, SearchRequest, SegmentBuilder};
 use std::time::Instant;
+
+// The allocator of the `geocommun` binary, so that the figures are those of the server.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let admin =
@@ -69,6 +73,14 @@ fn main() {
         }
         lat.sort();
         slow.sort();
+        let total: u128 = lat.iter().sum();
+        let share = |n: usize| lat.iter().rev().take(n).sum::<u128>() as f64 / total as f64;
+        eprintln!(
+            "time share of the slowest 1%: {:.0}%, 10%: {:.0}%, 50%: {:.0}%",
+            100.0 * share(lat.len() / 100),
+            100.0 * share(lat.len() / 10),
+            100.0 * share(lat.len() / 2)
+        );
         for x in slow.iter().rev().take(15) {
             eprintln!("{} {}", x.0, x.1);
         }

@@ -481,6 +481,7 @@ impl SegmentBuilder {
             ids,
             spatial: Bytes::from_vec(spatial),
             term_idf: Vec::new(),
+            short_prefixes: crate::segment::PrefixCache::default(),
         }
         .derive()
     }

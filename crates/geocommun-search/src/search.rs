@@ -4,6 +4,7 @@
 
 use std::sync::OnceLock;
 
+use fixedbitset::FixedBitSet;
 use fst::{Automaton, IntoStreamer, Streamer, automaton::Str};
 use geo_index::rtree::{RTreeIndex, RTreeRef};
 use geocommun_model::{LonLat, text};
@@ -16,7 +17,9 @@ use crate::limits::{
     TYPO_TWO_MIN_LEN,
 };
 use crate::query::{ParsedQuery, QTok, TokKind};
-use crate::segment::{DocKind, Field, Segment, TERM_MASK, decode_point, field_of, spatial_xy};
+use crate::segment::{
+    DocKind, Field, SHORT_PREFIX_MAX_LEN, Segment, TERM_MASK, decode_point, field_of, spatial_xy,
+};
 use crate::{Filters, ResultType};
 
 /// How well a query token matched a term.
@@ -93,6 +96,16 @@ pub(crate) struct SegmentQuery<'s> {
     pub toks: Vec<SegTok>,
     /// (term, token index, quality), sorted by term, for scoring documents.
     lookup: Vec<(u32, u16, f32)>,
+    /// A 512-bit Bloom filter of the terms of `lookup`: most terms of a document are not in
+    /// the query, and this rejects them without a binary search.
+    bloom: [u64; 8],
+}
+
+/// Bit of `term` in [`SegmentQuery::bloom`] (Fibonacci hashing: the top 9 bits of the product).
+#[inline]
+fn bloom_bit(term: u32) -> (usize, u64) {
+    let h = term.wrapping_mul(0x9E37_79B1) >> 23;
+    ((h >> 6) as usize, 1u64 << (h & 63))
 }
 
 impl<'s> SegmentQuery<'s> {
@@ -136,7 +149,12 @@ impl<'s> SegmentQuery<'s> {
             .flat_map(|(i, t)| t.expansions.iter().map(move |&(term, ql)| (term, i as u16, ql)))
             .collect();
         lookup.sort_by_key(|e| e.0);
-        Self { seg, toks, lookup }
+        let mut bloom = [0u64; 8];
+        for &(term, _, _) in &lookup {
+            let (w, bit) = bloom_bit(term);
+            bloom[w] |= bit;
+        }
+        Self { seg, toks, lookup, bloom }
     }
 
     /// The candidate documents, before filtering: the primary ones (from the most selective
@@ -219,6 +237,10 @@ impl<'s> SegmentQuery<'s> {
             let field = field_of(entry);
             let idf = if field == Field::Name { seg.term_idf(term) } else { 0.0 };
             name_total += idf;
+            let (w, bit) = bloom_bit(term);
+            if self.bloom[w] & bit == 0 {
+                continue;
+            }
             let start = self.lookup.partition_point(|e| e.0 < term);
             let mut hit = 0.0f32;
             for &(t, i, ql) in &self.lookup[start..] {
@@ -477,28 +499,16 @@ fn expand(seg: &Segment, tok: &QTok, prefix: bool, typos: bool) -> SmallVec<[(u3
     }
     // Autocompletion of the last token.
     if prefix && tok.text.len() >= PREFIX_MIN_LEN {
-        let mut found: Vec<(usize, u32)> = Vec::new();
-        for p in std::iter::once(&tok.text).chain(tok.typed.as_ref()) {
-            let mut stream = seg.terms.search(Str::new(p).starts_with()).into_stream();
-            let mut scanned = 0;
-            while let Some((_, t)) = stream.next() {
-                let t = t as u32;
-                if Some(t) != exact && !found.iter().any(|f| f.1 == t) {
-                    found.push((seg.df(t), t));
-                }
-                scanned += 1;
-                if scanned >= PREFIX_MAX_SCAN {
-                    break;
-                }
+        let cacheable = tok.typed.is_none() && tok.text.len() <= SHORT_PREFIX_MAX_LEN;
+        let cached = if cacheable { seg.short_prefixes.get(&tok.text) } else { None };
+        let terms = cached.unwrap_or_else(|| {
+            let terms = prefix_terms(seg, tok, exact);
+            if cacheable {
+                seg.short_prefixes.insert(&tok.text, &terms);
             }
-        }
-        if found.len() > PREFIX_MAX_EXPANSIONS {
-            found.select_nth_unstable_by(PREFIX_MAX_EXPANSIONS, |a, b| {
-                b.0.cmp(&a.0).then(a.1.cmp(&b.1))
-            });
-            found.truncate(PREFIX_MAX_EXPANSIONS);
-        }
-        for (_, t) in found {
+            terms
+        });
+        for &t in &terms {
             push(&mut out, t, quality::PREFIX);
         }
     }
@@ -536,6 +546,39 @@ fn expand(seg: &Segment, tok: &QTok, prefix: bool, typos: bool) -> SmallVec<[(u3
     }
     out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     out
+}
+
+/// The terms an autocompleted token stands for besides itself: at most
+/// [`PREFIX_MAX_EXPANSIONS`], the most frequent of the first [`PREFIX_MAX_SCAN`] under the
+/// prefix (and under the word as typed, when it differs).
+fn prefix_terms(seg: &Segment, tok: &QTok, exact: Option<u32>) -> Box<[u32]> {
+    let mut found: Vec<(usize, u32)> = Vec::new();
+    for p in std::iter::once(&tok.text).chain(tok.typed.as_ref()) {
+        let mut stream = seg.terms.search(Str::new(p).starts_with()).into_stream();
+        let mut scanned = 0;
+        while let Some((_, t)) = stream.next() {
+            let t = t as u32;
+            if Some(t) != exact {
+                found.push((seg.df(t), t));
+            }
+            scanned += 1;
+            if scanned >= PREFIX_MAX_SCAN {
+                break;
+            }
+        }
+    }
+    if tok.typed.is_some() {
+        // Both spellings may reach the same terms.
+        found.sort_unstable_by_key(|f| f.1);
+        found.dedup_by_key(|f| f.1);
+    }
+    if found.len() > PREFIX_MAX_EXPANSIONS {
+        found.select_nth_unstable_by(PREFIX_MAX_EXPANSIONS, |a, b| {
+            b.0.cmp(&a.0).then(a.1.cmp(&b.1))
+        });
+        found.truncate(PREFIX_MAX_EXPANSIONS);
+    }
+    found.into_iter().map(|(_, t)| t).collect()
 }
 
 /// Splits a merged word ("saintgermain", "ruebossingault", "passgambetta") into a dictionary
@@ -592,30 +635,60 @@ fn union_into(seg: &Segment, tok: &SegTok, cap: usize, out: &mut Vec<u32>) {
     out.extend_from_slice(&all);
 }
 
-fn contains(seg: &Segment, tok: &SegTok, doc: u32) -> bool {
-    tok.expansions.iter().any(|&(t, _)| seg.postings(t).binary_search(&doc).is_ok())
+/// Documents of `a` that are also in `b`, most important first, at most `cap`; scans at most
+/// [`COMMON_POSTINGS`] × 4 postings of `a`. Membership in `b` is a binary search per expansion
+/// when `a` is short, else a bitset of `b`'s documents (a prefix like "cha" has dozens of
+/// expansions: a binary search in each for every document of "avenue" was the slowest path).
+fn intersect_into(seg: &Segment, a: &SegTok, b: &SegTok, cap: usize, out: &mut Vec<u32>) {
+    // Documents of `a` scanned before `cap` are found, if `b`'s are spread evenly.
+    let n = seg.doc_count().max(1);
+    let to_scan = a.df.min(INTERSECT_MAX_SCAN).min(cap.saturating_mul(n) / b.df.max(1));
+    // Cost in memory words touched: ~20 per binary search; a bitset over every document of the
+    // segment costs its zeroing (one word per 64 documents) and one word per document of `b`.
+    let searched = to_scan * b.expansions.len() * 20;
+    intersect_with(seg, a, b, cap, searched > b.df + n / 64, out);
 }
 
-/// Documents of `a` that are also in `b`, most important first, at most `cap`; scans at most
-/// [`COMMON_POSTINGS`] × 4 postings.
-fn intersect_into(seg: &Segment, a: &SegTok, b: &SegTok, cap: usize, out: &mut Vec<u32>) {
+/// Postings of the first token scanned at most by one intersection.
+const INTERSECT_MAX_SCAN: usize = COMMON_POSTINGS * 4;
+
+/// [`intersect_into`] with the way of testing membership in `b` chosen by the caller.
+fn intersect_with(
+    seg: &Segment,
+    a: &SegTok,
+    b: &SegTok,
+    cap: usize,
+    use_bitset: bool,
+    out: &mut Vec<u32>,
+) {
     let mut lists: Vec<&[u32]> = a.expansions.iter().map(|&(t, _)| seg.postings(t)).collect();
     lists.sort_by_key(|l| std::cmp::Reverse(l.len()));
-    let mut scanned = 0usize;
-    let mut found = 0usize;
-    let before = out.len();
-    for l in lists {
-        for &d in l {
-            scanned += 1;
-            if contains(seg, b, d) {
-                out.push(d);
-                found += 1;
-                if found >= cap {
-                    break;
-                }
+    let bitset = use_bitset.then(|| {
+        let mut set = FixedBitSet::with_capacity(seg.doc_count());
+        for &(t, _) in &b.expansions {
+            for &d in seg.postings(t) {
+                set.insert(d as usize);
             }
-            if scanned >= COMMON_POSTINGS * 4 {
-                break;
+        }
+        set
+    });
+    let in_b = |d: u32| match &bitset {
+        Some(set) => set.contains(d as usize),
+        None => b.expansions.iter().any(|&(t, _)| seg.postings(t).binary_search(&d).is_ok()),
+    };
+    let mut scanned = 0usize;
+    let before = out.len();
+    'lists: for l in lists {
+        for &d in l {
+            if scanned >= INTERSECT_MAX_SCAN {
+                break 'lists;
+            }
+            scanned += 1;
+            if in_b(d) {
+                out.push(d);
+                if out.len() - before >= cap {
+                    break 'lists;
+                }
             }
         }
     }
@@ -688,5 +761,47 @@ impl Filters {
         }
         let rt = ResultType::of(kind, with_number);
         self.types.contains(&rt)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use geocommun_testkit::{commune, street};
+
+    use super::*;
+    use crate::build::build_segment;
+    use crate::query::ParsedQuery;
+
+    /// Both ways of intersecting give the same documents, in the same order, on lists long
+    /// enough to reach the cap and with a multi-term prefix ("cha…") as the second token.
+    #[test]
+    fn intersection_by_bitset_equals_intersection_by_search() {
+        let names = ["Chapelle", "Champs", "Chateau", "Chenes", "Moulin", "Ecoles", "Gare"];
+        let kinds = ["Rue", "Avenue", "Impasse"];
+        let communes: Vec<_> = (0..40)
+            .map(|c| {
+                let streets = (0..names.len() * kinds.len())
+                    .map(|i| {
+                        let name = format!("{} des {}", kinds[i % 3], names[i / 3]);
+                        let id = format!("{:05}_{i:04}", 10_000 + c);
+                        street(&name, &id, "01000", 5.0 + f64::from(c) / 100.0, 46.0, 2)
+                    })
+                    .collect();
+                commune(&format!("{:05}", 10_000 + c), &format!("Commune {c}"), 500, streets)
+            })
+            .collect();
+        let seg = build_segment(&communes);
+        let q = ParsedQuery::parse("avenue des cha").unwrap();
+        let sq = SegmentQuery::new(&seg, &q, true, false);
+        let avenue = sq.toks.iter().find(|t| t.tok.text == "avenue").unwrap();
+        let ch = sq.toks.iter().find(|t| t.tok.text == "cha").unwrap();
+        assert!(ch.expansions.len() >= 3, "{:?}", ch.expansions);
+        for cap in [5, 50, 1_000] {
+            let (mut by_set, mut by_search) = (Vec::new(), Vec::new());
+            intersect_with(&seg, avenue, ch, cap, true, &mut by_set);
+            intersect_with(&seg, avenue, ch, cap, false, &mut by_search);
+            assert_eq!(by_set, by_search, "cap {cap}");
+            assert_eq!(by_set.len(), cap.min(40 * 3), "cap {cap}");
+        }
     }
 }

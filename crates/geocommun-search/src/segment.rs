@@ -5,6 +5,9 @@
 //! first, then the other documents by decreasing importance, so every posting list is ordered
 //! that way too: the first entries of a long list are the most important documents.
 
+use std::collections::HashMap;
+use std::sync::RwLock;
+
 use fst::Map;
 use geocommun_model::LonLat;
 
@@ -158,6 +161,38 @@ pub struct Segment {
 
     /// Derived at load, not stored: inverse document frequency of each term.
     pub(crate) term_idf: Vec<f32>,
+    /// Derived on use, not stored: the expansions of autocompleted prefixes of at most
+    /// [`SHORT_PREFIX_MAX_LEN`] bytes.
+    pub(crate) short_prefixes: PrefixCache,
+}
+
+/// Prefixes this short are remembered once expanded: walking every term under "de" costs
+/// hundreds of microseconds, and there are only a few thousand such prefixes, so the cache is
+/// bounded by the dictionary.
+pub(crate) const SHORT_PREFIX_MAX_LEN: usize = 3;
+
+/// Memo of prefix → expansions (terms, most frequent first). Cloning a segment starts empty.
+#[derive(Default)]
+pub(crate) struct PrefixCache(RwLock<HashMap<Box<str>, Box<[u32]>>>);
+
+impl Clone for PrefixCache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PrefixCache {
+    pub(crate) fn get(&self, prefix: &str) -> Option<Box<[u32]>> {
+        self.0.read().ok()?.get(prefix).cloned()
+    }
+
+    pub(crate) fn insert(&self, prefix: &str, terms: &[u32]) {
+        if prefix.len() <= SHORT_PREFIX_MAX_LEN
+            && let Ok(mut map) = self.0.write()
+        {
+            map.insert(prefix.into(), terms.into());
+        }
+    }
 }
 
 impl Segment {

@@ -342,6 +342,7 @@ fn from_bytes_len(
             ids: fst_map!(sec::IDS),
             spatial: take(sec::SPATIAL)?,
             term_idf: Vec::new(),
+            short_prefixes: crate::segment::PrefixCache::default(),
         };
         let masked: Arr<u32> = arr!(sec::MASKED);
         validate(&seg, &masked).map_err(|what| corrupted(&format!("segment {si}: {what}")))?;

@@ -419,3 +419,19 @@ fn snapshot_with_spatial_cycle_is_refused() {
     let err = snapshot::open(&path).err().expect("a cycle in the spatial index is refused");
     assert!(err.to_string().contains("spatial index levels"), "{err}");
 }
+
+/// Short prefixes are expanded once and remembered: the second search answers the same.
+#[test]
+fn short_prefix_expansions_are_remembered_without_changing_results() {
+    let e = engine();
+    for q in ["rue de la re", "rue de", "av", "bou"] {
+        let req =
+            SearchRequest { q: q.into(), limit: 10, autocomplete: true, ..Default::default() };
+        let ids = |hits: Vec<geocommun_search::Hit>| -> Vec<String> {
+            hits.into_iter().map(|h| h.id).collect()
+        };
+        let first = ids(e.search(&req).unwrap());
+        assert!(!first.is_empty(), "{q}");
+        assert_eq!(first, ids(e.search(&req).unwrap()), "{q}");
+    }
+}
