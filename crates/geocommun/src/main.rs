@@ -220,6 +220,7 @@ fn run_other(command: Command) -> anyhow::Result<()> {
 
 fn serve(listen: SocketAddr, data: &DataArgs) -> anyhow::Result<()> {
     let engine = data::load_engine(data)?;
+    bal::install_server_cog(data);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
