@@ -303,6 +303,7 @@ struct Run<'v, 'a> {
     global: HashSet<CodeId>,
     findings: Vec<(u32, CodeId)>,
     examples: HashMap<CodeId, Vec<Example>>,
+    example_counts: Vec<usize>,
     rows: u32,
     parse_errors: Vec<ParseError>,
     fatal: bool,
@@ -334,6 +335,7 @@ impl<'v, 'a> Run<'v, 'a> {
             global: HashSet::new(),
             findings: Vec::new(),
             examples: HashMap::new(),
+            example_counts: Vec::new(),
             rows: 0,
             parse_errors: Vec::new(),
             fatal: false,
@@ -493,9 +495,18 @@ impl<'v, 'a> Run<'v, 'a> {
         id
     }
 
+    /// Whether `code` still wants located examples.
+    fn wants_example(&self, code: CodeId) -> bool {
+        self.example_counts.get(code as usize).copied().unwrap_or(0) < self.v.options.examples
+    }
+
     fn push(&mut self, row: u32, code: CodeId, ex: Option<(u64, &str, &str)>) {
         self.findings.push((row, code));
-        if self.v.options.examples > 0 {
+        if self.wants_example(code) {
+            if self.example_counts.len() <= code as usize {
+                self.example_counts.resize(code as usize + 1, 0);
+            }
+            self.example_counts[code as usize] += 1;
             let list = self.examples.entry(code).or_default();
             if list.len() < self.v.options.examples {
                 let (line, column, value) = ex.unwrap_or((0, "", ""));
@@ -531,8 +542,12 @@ impl<'v, 'a> Run<'v, 'a> {
                 }
                 for p in out.problems.iter() {
                     let id = self.code_for(col, p);
-                    let name = self.columns[col].name.clone();
-                    self.push(row, id, Some((line, &name, raw)));
+                    if self.wants_example(id) {
+                        let name = self.columns[col].name.clone();
+                        self.push(row, id, Some((line, &name, raw)));
+                    } else {
+                        self.findings.push((row, id));
+                    }
                 }
             }
             if regional {
@@ -891,6 +906,18 @@ impl<'v, 'a> Run<'v, 'a> {
             self.codes.infos.iter().map(|c| std::sync::Arc::from(c.text.as_str())).collect();
         let field_arc: Vec<Option<std::sync::Arc<str>>> =
             field_of.iter().map(|f| f.as_deref().map(std::sync::Arc::from)).collect();
+        // Sort by (row, field, code) through the rank of each interned code.
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| {
+            let fa = field_of[a].as_deref().unwrap_or("");
+            let fb = field_of[b].as_deref().unwrap_or("");
+            fa.cmp(fb).then_with(|| self.codes.infos[a].text.cmp(&self.codes.infos[b].text))
+        });
+        let mut rank = vec![0u32; n];
+        for (r, &c) in order.iter().enumerate() {
+            rank[c] = r as u32;
+        }
+        self.findings.sort_unstable_by_key(|&(row, code)| (row, rank[code as usize]));
         for &(row, code) in &self.findings {
             if !keep[code as usize] {
                 continue;
@@ -913,14 +940,6 @@ impl<'v, 'a> Run<'v, 'a> {
         }
         code_text.clear();
         counts.rows_with_errors = rows_with_errors.len() as u64;
-        findings.sort_by(|a, b| {
-            a.row
-                .cmp(&b.row)
-                .then_with(|| {
-                    a.field.as_deref().unwrap_or("").cmp(b.field.as_deref().unwrap_or(""))
-                })
-                .then_with(|| a.code.cmp(&b.code))
-        });
         report.findings = findings;
         report.counts = counts;
         let mut examples: Vec<(String, Severity, Vec<Example>)> = self
