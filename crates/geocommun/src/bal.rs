@@ -107,7 +107,9 @@ pub fn install_server_cog(data: &crate::DataArgs) {
     }
     match geocommun_import::load_admin_dir(&dir) {
         Ok(registry) => {
-            geocommun_server::routes::bal::install_cog(std::sync::Arc::new(MiniCog::from_registry(&registry)));
+            geocommun_server::routes::bal::install_cog(std::sync::Arc::new(
+                MiniCog::from_registry(&registry),
+            ));
         }
         Err(e) => tracing::warn!(error = %e, "no COG: POST /bal/validate is disabled"),
     }

@@ -60,7 +60,10 @@ pub async fn validate(
                 format!("the BAL is larger than {} MiB: split it by commune", BAL_MAX_BYTES >> 20),
             )
         } else {
-            ApiError::new(ErrorCode::InvalidBody, format!("the body cannot be read: {}", e.body_text()))
+            ApiError::new(
+                ErrorCode::InvalidBody,
+                format!("the body cannot be read: {}", e.body_text()),
+            )
         }
     })?;
     let profile = params
@@ -75,7 +78,8 @@ pub async fn validate(
     };
     let name = params.name.unwrap_or_else(|| "body.csv".to_owned());
     let json = tokio::task::spawn_blocking(move || {
-        let report = Validator::new(&cog, Options { profile, ..Options::default() }).validate_bytes(&body);
+        let report =
+            Validator::new(&cog, Options { profile, ..Options::default() }).validate_bytes(&body);
         serde_json::to_value(report.to_json(&name))
     })
     .await

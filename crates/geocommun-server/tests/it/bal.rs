@@ -8,8 +8,11 @@ use axum::http::{Request, StatusCode};
 use crate::common::{app, send};
 
 fn install() {
-    let registry = geocommun_import::load_admin_dir(&geocommun_testkit::data_dir().join("admin")).unwrap();
-    geocommun_server::routes::bal::install_cog(Arc::new(geocommun_bal::MiniCog::from_registry(&registry)));
+    let registry =
+        geocommun_import::load_admin_dir(&geocommun_testkit::data_dir().join("admin")).unwrap();
+    geocommun_server::routes::bal::install_cog(Arc::new(geocommun_bal::MiniCog::from_registry(
+        &registry,
+    )));
 }
 
 async fn post(uri: &str, body: Vec<u8>) -> crate::common::Resp {
