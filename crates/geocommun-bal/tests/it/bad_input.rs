@@ -49,12 +49,6 @@ fn nul_bytes_and_mixed_encodings() {
     let r = validate(b"numero;voie_nom\n1;Rue\0de la Gare\n");
     assert!(r.parse_ok);
     // One Latin-1 byte in a UTF-8 file: the whole file is read as Windows-1252 (quirk 15).
-    let r = validate(
-        "numero;voie_nom;position\n1;Rue é;entrée\n2;Rue \u{e9};entr\u{e9}e\n"
-            .replace('\u{e9}', "é")
-            .as_bytes(),
-    );
-    assert!(r.parse_ok);
     let mut mixed = "numero;voie_nom;position\n1;Rue du Pré;entrée\n".as_bytes().to_vec();
     mixed.extend_from_slice(b"2;Rue du Pr\xe9;entr\xe9e\n");
     let r = validate(&mixed);

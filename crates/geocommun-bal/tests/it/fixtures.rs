@@ -48,7 +48,7 @@ fn check_dir(dir: &str) -> usize {
         .unwrap_or_else(|e| panic!("{}: {e}", out.display()))
         .map(|e| e.expect("dir entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .filter(|p| !p.file_name().is_some_and(|n| n == "summary.json"))
+        .filter(|p| p.file_name().is_none_or(|n| n != "summary.json"))
         .collect();
     entries.sort();
     for path in entries {
@@ -87,7 +87,7 @@ fn check_dir(dir: &str) -> usize {
         );
         if report.parse_ok {
             assert_eq!(
-                report.profile.map(|p| p.code()),
+                report.profile.map(geocommun_bal::Profile::code),
                 recorded["profile"].as_str(),
                 "{name}: profile"
             );
@@ -140,7 +140,7 @@ fn real_71346_is_valid_with_the_expected_warnings() {
     let report = validate(&bytes);
     assert!(report.valid);
     assert_eq!(report.rows_count, Some(145));
-    assert_eq!(report.profile.map(|p| p.code()), Some("1.3"));
+    assert_eq!(report.profile.map(geocommun_bal::Profile::code), Some("1.3"));
     // The commune writes its name in capitals: info + a warning on each row, never an error.
     assert!(report.findings.iter().any(|f| &*f.code == "row.commune_nom_invalide"));
     let json = serde_json::to_value(report.to_json("71346.csv")).expect("json");
