@@ -71,6 +71,11 @@ pub fn router(state: AppState) -> Router {
     csv_routes = add(csv_routes, "/search/csv", &post(csv::search_csv));
     csv_routes = add(csv_routes, "/reverse/csv", &post(csv::reverse_csv));
     let csv_routes = csv_routes.layer(DefaultBodyLimit::disable());
+    let csv_routes = add(
+        csv_routes,
+        "/bal/validate",
+        &post(routes::bal::validate).layer(DefaultBodyLimit::max(routes::bal::BAL_MAX_BYTES)),
+    );
 
     fast.merge(csv_routes)
         .fallback(routes::misc::not_found)

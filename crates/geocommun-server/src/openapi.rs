@@ -20,6 +20,7 @@ use utoipa::OpenApi;
         crate::csv::search_csv,
         crate::csv::reverse_csv,
         crate::routes::batch::batch,
+        crate::routes::bal::validate,
         crate::routes::misc::health,
         crate::routes::misc::metrics,
         crate::routes::misc::openapi_json,
@@ -46,6 +47,7 @@ use utoipa::OpenApi;
     tags(
         (name = "geocoding", description = "api-adresse / Géoplateforme geocoding"),
         (name = "csv", description = "CSV batch geocoding (streamed)"),
+        (name = "bal", description = "Base Adresse Locale files: validation like the reference validator"),
         (name = "operations", description = "Health, metrics, this document"),
     )
 )]

@@ -1,6 +1,7 @@
 //! `geocommun`: the command line. Only this crate reads the environment, prints, installs the
 //! tracing subscriber and exits.
 
+mod bal;
 mod data;
 mod eval;
 
@@ -98,6 +99,35 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Validate a BAL file like the reference validator (exit 1 when invalid).
+    Validate {
+        /// The BAL CSV file(s).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Profile: 1.1-strict, 1.2-strict, 1.3-strict, 1.3-relax, 1.3, 1.4, 1.5 (default:
+        /// auto-detected from the header, like the reference).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Output format: a human report grouped by code, or the reference wrapper's JSON.
+        #[arg(long, value_enum, default_value = "text")]
+        format: bal::Format,
+        /// Language of the human report.
+        #[arg(long, value_enum, default_value = "fr")]
+        lang: bal::LangArg,
+        #[command(flatten)]
+        cog: bal::CogArgs,
+    },
+    /// Apply the safe fixes to a BAL file (encoding, separator, decimal commas, dates,
+    /// commune names and codes, position spelling, spaces, key case) and list each change.
+    Fix {
+        /// The BAL CSV file to fix.
+        input: PathBuf,
+        /// Where to write the fixed file (UTF-8, `;`, LF).
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        cog: bal::CogArgs,
+    },
     /// Measure top-1 exact-id accuracy on query files (TSV of `bench/relevance_queries.py`).
     Eval {
         /// Query files.
@@ -118,10 +148,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.log_format);
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(2)
         }
     }
 }
@@ -140,8 +170,18 @@ fn init_tracing(format: LogFormat) {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Validate { files, profile, format, lang, cog } => {
+            bal::validate(&files, profile.as_deref(), format, lang, &cog)
+        }
+        Command::Fix { input, output, cog } => bal::fix(&input, &output, &cog),
+        other => run_other(other).map(|()| ExitCode::SUCCESS),
+    }
+}
+
+fn run_other(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve { listen, data } => serve(listen, &data),
         Command::Import { data, all_issues } => {
             let loaded = data::import(&data)?;
@@ -174,11 +214,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let engine = data::load_engine(&data)?;
             eval::run(&engine, &queries, details.as_deref(), autocomplete)
         }
+        Command::Validate { .. } | Command::Fix { .. } => unreachable!("handled by run"),
     }
 }
 
 fn serve(listen: SocketAddr, data: &DataArgs) -> anyhow::Result<()> {
     let engine = data::load_engine(data)?;
+    bal::install_server_cog(data);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)

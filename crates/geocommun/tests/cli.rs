@@ -108,3 +108,57 @@ fn index_then_eval_and_geocode_from_the_snapshot() {
     assert!(lines.next().unwrap().ends_with(";skipped"));
     assert!(Path::new(&output).exists());
 }
+
+#[test]
+fn validate_reports_a_real_bal_in_french_and_json() {
+    let bal = geocommun_testkit::data_file("bal/71346.csv");
+    let out = geocommun().arg("validate").arg(&bal).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("VALIDE — profil 1.3 · 145 lignes"), "{text}");
+    assert!(text.contains("[W] row.commune_nom_invalide — 145 fois"), "{text}");
+    let out = geocommun().args(["validate", "--format", "json"]).arg(&bal).output().unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["profile"], "1.3");
+    assert_eq!(j["findingsCount"], 411);
+    assert_eq!(j["validator"]["skippedChecks"][0], "row.cog_no_match_id_ban_commune");
+}
+
+#[test]
+fn validate_exits_1_on_an_invalid_file_and_names_line_column_and_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("bad.csv");
+    std::fs::write(
+        &f,
+        "cle_interop;commune_insee;commune_nom;voie_nom;numero;position;long;lat;source;date_der_maj\n\
+         71346_0090_00001;71346;Perrecy-les-Forges;Rue du Bé;01;entrée;4.2155280;46.6132107;Commune;2023-06-23\n",
+    )
+    .unwrap();
+    let out = geocommun().args(["validate", "--lang", "en"]).arg(&f).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("INVALID"), "{text}");
+    assert!(text.contains("numero.contient_prefixe"), "{text}");
+    assert!(text.contains("line 2, column numero : \"01\""), "{text}");
+    let out = geocommun().args(["validate", "--profile", "2.0"]).arg(&f).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown BAL profile `2.0`"));
+}
+
+#[test]
+fn fix_writes_a_utf8_semicolon_file_and_lists_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in.csv"), dir.path().join("out.csv"));
+    let text = "cle_interop,commune_nom,voie_nom,numero,position,long,lat,source,date_der_maj\n\
+                71346_0090_00001,PERRECY-LES-FORGES,Rue du Bé,1,Entree,\"4,2155280\",46.6132107,Commune,23/06/2023\n";
+    std::fs::write(&input, encoding_rs::WINDOWS_1252.encode(text).0).unwrap();
+    let out = geocommun().arg("fix").arg(&input).arg("-o").arg(&output).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("row 1, position: \"Entree\" → \"entrée\" (position spelling)"), "{err}");
+    let fixed = std::fs::read_to_string(&output).unwrap();
+    assert!(
+        fixed.contains("71346_0090_00001;Perrecy-les-Forges;Rue du Bé;1;entrée;4.2155280;"),
+        "{fixed}"
+    );
+}

@@ -1,5 +1,6 @@
 //! Handlers, one module per family of routes.
 
+pub mod bal;
 pub mod batch;
 pub mod geocode;
 pub mod misc;

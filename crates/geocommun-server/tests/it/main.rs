@@ -10,6 +10,7 @@
 )]
 
 mod bad_input;
+mod bal;
 mod batch;
 mod common;
 mod csv;

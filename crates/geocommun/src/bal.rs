@@ -1,0 +1,116 @@
+//! `geocommun validate` and `geocommun fix`: BAL files on the command line.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use geocommun_bal::{Lang, MiniCog, Options, Profile, Validator};
+
+/// Where the COG comes from.
+#[derive(clap::Args, Debug, Clone)]
+pub struct CogArgs {
+    /// Folder of the shared data (its `admin/` holds the 2026 COG).
+    #[arg(long, env = "GEOCOMMUN_DATA_DIR", default_value = "../shared/data")]
+    pub data_dir: PathBuf,
+    /// Administrative reference folder (COG `communes.json[.gz]`…). Default: `<data-dir>/admin`.
+    #[arg(long, env = "GEOCOMMUN_ADMIN_DIR")]
+    pub admin_dir: Option<PathBuf>,
+}
+
+impl CogArgs {
+    pub fn load(&self) -> anyhow::Result<MiniCog> {
+        let dir = self.admin_dir.clone().unwrap_or_else(|| self.data_dir.join("admin"));
+        let registry = geocommun_import::load_admin_dir(&dir).with_context(|| {
+            format!(
+                "cannot load the COG from {}: pass --admin-dir (or --data-dir) pointing at the folder holding communes.json[.gz]",
+                dir.display()
+            )
+        })?;
+        Ok(MiniCog::from_registry(&registry))
+    }
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LangArg {
+    Fr,
+    En,
+}
+
+/// `geocommun validate`: exit 0 when every file is valid, 1 otherwise. With several files
+/// and `--format json`, one compact JSON object per line.
+pub fn validate(
+    files: &[PathBuf],
+    profile: Option<&str>,
+    format: Format,
+    lang: LangArg,
+    cog: &CogArgs,
+) -> anyhow::Result<ExitCode> {
+    let profile = profile.map(str::parse::<Profile>).transpose()?;
+    let cog = cog.load()?;
+    let validator = Validator::new(&cog, Options { profile, ..Options::default() });
+    let mut out = std::io::stdout().lock();
+    let mut all_valid = true;
+    for file in files {
+        let report = validator
+            .validate_path(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        let name = file.display().to_string();
+        match format {
+            Format::Json if files.len() == 1 => {
+                serde_json::to_writer_pretty(&mut out, &report.to_json(&name))?;
+                writeln!(out)?;
+            }
+            Format::Json => {
+                serde_json::to_writer(&mut out, &report.to_json(&name))?;
+                writeln!(out)?;
+            }
+            Format::Text => {
+                let lang = if lang == LangArg::Fr { Lang::Fr } else { Lang::En };
+                out.write_all(report.to_text(&name, lang).as_bytes())?;
+            }
+        }
+        all_valid &= report.refusal.is_none() && report.parse_ok && report.valid;
+    }
+    Ok(if all_valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// `geocommun fix`: writes the fixed file and lists every change on stderr.
+pub fn fix(input: &Path, output: &Path, cog: &CogArgs) -> anyhow::Result<ExitCode> {
+    let cog = cog.load()?;
+    let bytes = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
+    let fixed = geocommun_bal::fix::fix(&bytes, &cog)
+        .with_context(|| format!("{} cannot be fixed", input.display()))?;
+    std::fs::write(output, &fixed.bytes)
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    let mut err = std::io::stderr().lock();
+    for c in &fixed.changes {
+        writeln!(err, "{c}")?;
+    }
+    writeln!(err, "{} change(s) written to {}", fixed.changes.len(), output.display())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Gives `POST /bal/validate` its COG (from the admin folder of the data); without one the
+/// route answers 500 and says so in the log.
+pub fn install_server_cog(data: &crate::DataArgs) {
+    let dir = data.admin_dir.clone().unwrap_or_else(|| data.data_dir.join("admin"));
+    if dir.as_os_str() == "none" {
+        tracing::warn!("no COG: POST /bal/validate is disabled (pass --admin-dir)");
+        return;
+    }
+    match geocommun_import::load_admin_dir(&dir) {
+        Ok(registry) => {
+            geocommun_server::routes::bal::install_cog(std::sync::Arc::new(
+                MiniCog::from_registry(&registry),
+            ));
+        }
+        Err(e) => tracing::warn!(error = %e, "no COG: POST /bal/validate is disabled"),
+    }
+}
