@@ -1,5 +1,6 @@
 //! Handlers, one module per family of routes.
 
 pub mod batch;
+pub mod geo;
 pub mod geocode;
 pub mod misc;
