@@ -25,7 +25,7 @@ pub struct GeoData {
     pub departement_names: NameIndex,
     pub region_codes: Vec<String>,
     pub region_names: NameIndex,
-    /// Postcode → registry indexes of the communes (COG `codesPostaux`).
+    /// Postcode → registry indexes of the communes (COG `codesPostaux` and La Poste rows), sorted.
     pub by_postcode: HashMap<String, Vec<u32>>,
     /// Ancien code → registry index of the current commune listing it.
     pub by_ancien_code: HashMap<String, u32>,
@@ -66,6 +66,23 @@ impl GeoData {
                     deleguees.push((id, c.nom.as_str()));
                 }
             }
+        }
+        // La Poste's rows too: the COG lists a single postcode for most COM communes (New
+        // Caledonia has 17 more pairs in La Poste's file), and rows may name a déléguée.
+        for p in registry.postcodes() {
+            let idx = registry.commune_index(&p.code_commune).and_then(|i| {
+                let c = registry.commune_at(i)?;
+                if c.kind.is_primary() { Some(i) } else { registry.commune_index(&c.parent?) }
+            });
+            if let Some(i) = idx {
+                let v = by_postcode.entry(p.code_postal.clone()).or_default();
+                if !v.contains(&(i as u32)) {
+                    v.push(i as u32);
+                }
+            }
+        }
+        for v in by_postcode.values_mut() {
+            v.sort_unstable();
         }
         let epci_codes: Vec<String> = registry.epcis().map(|e| e.code.clone()).collect();
         let epci_names =

@@ -291,7 +291,9 @@ fn select_communes(
             && scope(com)
             && zones.as_ref().is_none_or(|z| com.zone.is_some_and(|cz| z.contains(&cz)))
             && code.as_ref().is_none_or(|k| com.code.as_str() == k)
-            && code_postal.as_ref().is_none_or(|cp| com.codes_postaux.contains(cp))
+            && code_postal.as_ref().is_none_or(|cp| {
+                geo.by_postcode.get(cp).is_some_and(|v| v.binary_search(&id).is_ok())
+            })
             && siren.as_ref().is_none_or(|s| com.siren.as_ref() == Some(s))
             && code_epci
                 .as_ref()
