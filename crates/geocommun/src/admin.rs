@@ -1,5 +1,6 @@
 //! `geocommun admin import` and `geocommun admin where LON LAT`.
 
+use std::io::Write as _;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -154,7 +155,6 @@ pub fn run(command: AdminCommand) -> anyhow::Result<()> {
             };
             let epci = c.epci.as_deref().and_then(|e| r.epci(e));
             let mut out = std::io::stdout().lock();
-            use std::io::Write as _;
             writeln!(out, "commune\t{}\t{}", c.code, c.nom)?;
             if let Some(e) = epci {
                 writeln!(out, "epci\t{}\t{}", e.code, e.nom)?;

@@ -75,7 +75,7 @@ fn derived_departements_and_regions_are_whole() {
     let (registry, contours) = admin();
     for dep in registry.departements().filter(|d| d.zone != Some(Zone::Com)) {
         let mp = contours.area(AreaKind::Departement, &dep.code, 0).unwrap();
-        let biggest = mp.0.iter().map(|p| p.unsigned_area()).fold(0.0, f64::max);
+        let biggest = mp.0.iter().map(Area::unsigned_area).fold(0.0, f64::max);
         // One main polygon (islands aside), no hole but real enclaves.
         assert!(biggest > 0.5 * mp.unsigned_area(), "{} {}", dep.code, mp.0.len());
     }

@@ -316,7 +316,7 @@ async fn communes(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Geo
     let pairs = Pairs::parse(raw.as_deref());
     let c = params::common(&pairs, &COMMUNE)?;
     if let Some(date) = params::date(&pairs)? {
-        return Ok(communes_at(&geo, &date, &c)?);
+        return communes_at(&geo, &date, &c);
     }
     let items = select_communes(&geo, &pairs, &c, &|_| true)?;
     Ok(render::list(geo, Resource::Commune, items, c))

@@ -138,9 +138,10 @@ pub fn common(pairs: &Pairs, spec: &Spec) -> GeoResult<Common> {
     };
     let geometry = match pairs.last(&["geometry"]).map(|(_, v)| v.trim()) {
         None => spec.default_geometry,
-        Some(g) => match spec.geometries.iter().find(|k| k.field() == g) {
-            Some(k) => *k,
-            None => {
+        Some(g) => {
+            if let Some(k) = spec.geometries.iter().find(|k| k.field() == g) {
+                *k
+            } else {
                 let names: Vec<_> = spec.geometries.iter().map(|k| k.field()).collect();
                 problems.push(format!(
                     "geometry must be one of {}; got '{}'",
@@ -149,7 +150,7 @@ pub fn common(pairs: &Pairs, spec: &Spec) -> GeoResult<Common> {
                 ));
                 spec.default_geometry
             }
-        },
+        }
     };
     let limit = match pairs.last(&["limit"]) {
         None => None,

@@ -48,10 +48,12 @@ fn point_json(p: LonLat) -> Value {
     json!({"type": "Point", "coordinates": [round(p.lon, 6), round(p.lat, 6)]})
 }
 
-fn bbox_json(b: BBox) -> Value {
-    let (w, s, e, n) =
-        (round(b.min.lon, 6), round(b.min.lat, 6), round(b.max.lon, 6), round(b.max.lat, 6));
-    json!({"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]})
+fn bbox_json(bbox: BBox) -> Value {
+    let (west, south) = (round(bbox.min.lon, 6), round(bbox.min.lat, 6));
+    let (east, north) = (round(bbox.max.lon, 6), round(bbox.max.lat, 6));
+    json!({"type": "Polygon", "coordinates": [[
+        [west, south], [east, south], [east, north], [west, north], [west, south]
+    ]]})
 }
 
 fn zone_str(z: Option<Zone>) -> Value {
