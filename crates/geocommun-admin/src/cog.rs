@@ -38,6 +38,9 @@ pub(crate) struct CommuneRecord<'a> {
     pub commune: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     pub anciens_codes: Vec<Cow<'a, str>>,
+    /// SIREN of the commune as a local authority (absent on COM records and déléguées).
+    #[serde(default)]
+    pub siren: Option<String>,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -82,4 +85,25 @@ pub(crate) struct CentreRecord {
     pub center: Option<[f64; 2]>,
     #[serde(default)]
     pub bbox: Option<[f64; 4]>,
+}
+
+/// One record of `epci.json` or `ept.json` (`@etalab/decoupage-administratif`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct EpciRecord {
+    pub code: String,
+    pub nom: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub mode_financement: Option<String>,
+    #[serde(default)]
+    pub population_municipale: Option<u32>,
+    #[serde(default)]
+    pub membres: Vec<EpciMember>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EpciMember {
+    pub code: String,
 }

@@ -16,6 +16,11 @@ pub enum AdminFile {
     Departements,
     Regions,
     Centres,
+    Epci,
+    Ept,
+    Postcodes,
+    Movements,
+    Contours,
 }
 
 impl AdminFile {
@@ -26,17 +31,34 @@ impl AdminFile {
             Self::Departements => "departements.json",
             Self::Regions => "regions.json",
             Self::Centres => "ban-plateforme-communes-center-bbox.json",
+            Self::Epci => "epci.json",
+            Self::Ept => "ept.json",
+            Self::Postcodes => "laposte-codes-postaux.csv",
+            Self::Movements => "v_mvt_commune.csv",
+            Self::Contours => "communes.geojson",
         }
     }
 
     /// Where a good copy of the file comes from.
     pub fn origin(self) -> &'static str {
         match self {
-            Self::Communes | Self::Departements | Self::Regions => {
+            Self::Communes | Self::Departements | Self::Regions | Self::Epci | Self::Ept => {
                 "the data/ folder of the npm package @etalab/decoupage-administratif (COG 2026 = 6.0.0)"
             }
             Self::Centres => {
                 "the BAN platform's commune geo.json (an object: INSEE code → {center, bbox, nom})"
+            }
+            Self::Postcodes => {
+                "La Poste's base officielle des codes postaux (datanova CSV, `,` or `;` separated) \
+                 or codes-postaux.json of the npm package codes-postaux"
+            }
+            Self::Movements => {
+                "INSEE's COG movements (v_mvt_commune_YYYY.csv) or the BAN platform's \
+                 cog-insee-YYYY-mouvements.json"
+            }
+            Self::Contours => {
+                "a GeoJSON FeatureCollection of communes with a `code` property \
+                 (france-geojson, etalab contours-administratifs)"
             }
         }
     }

@@ -1,6 +1,8 @@
 //! The administrative registry of geocommun: the COG communes (current communes, communes
 //! déléguées and associées, arrondissements municipaux), départements and régions, with the
-//! BAN reference centres of communes.
+//! BAN reference centres of communes, EPCI and EPT with their members, La Poste postcodes, the
+//! COG movements (history), commune contours (and the département, région and EPCI contours
+//! derived from them), a point-in-polygon index and a name index.
 //!
 //! The crate parses bytes it is given and does no file I/O: the caller opens (and
 //! decompresses) the files — `geocommun-import::load_admin_dir` does it for a data folder.
@@ -16,8 +18,20 @@
 //! ```
 
 mod cog;
+pub mod contours;
+mod epci;
 mod error;
+pub mod history;
+pub mod names;
+pub mod pip;
+mod postcode;
 mod registry;
 
+pub use contours::{AreaKind, ContourReport, Contours, SIMPLIFY_LEVELS};
+pub use epci::{Epci, EpciKind};
 pub use error::{AdminError, AdminFile, Result};
+pub use history::{CogRecord, CogType, HistoricCommune, Movement};
+pub use names::NameIndex;
+pub use pip::PipIndex;
+pub use postcode::Postcode;
 pub use registry::{AdminRegistry, BBox, Commune, CommuneKind, Departement, Region, Zone};

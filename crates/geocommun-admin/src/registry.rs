@@ -90,6 +90,13 @@ pub struct Commune {
     /// Reference centre, when [`AdminRegistry::with_centres`] gave one.
     pub centre: Option<LonLat>,
     pub bbox: Option<BBox>,
+    /// SIREN of the commune as a local authority (current communes only).
+    pub siren: Option<String>,
+    /// SIREN of the EPCI à fiscalité propre the commune belongs to, when
+    /// [`AdminRegistry::with_epcis`] gave the EPCI file.
+    pub epci: Option<String>,
+    /// SIREN of the établissement public territorial (Grand Paris) it belongs to.
+    pub ept: Option<String>,
 }
 
 /// A département (or a COM, coded like its région).
@@ -116,14 +123,21 @@ pub struct Region {
 #[derive(Clone, Debug)]
 pub struct AdminRegistry {
     /// In file order.
-    communes: Vec<Commune>,
+    pub(crate) communes: Vec<Commune>,
     /// Code → index of the primary record for that code.
-    primary: HashMap<CodeInsee, u32>,
+    pub(crate) primary: HashMap<CodeInsee, u32>,
     /// Code → index of the other record (a déléguée sharing its code with its commune nouvelle).
-    secondary: HashMap<CodeInsee, u32>,
-    departements: BTreeMap<String, Departement>,
-    regions: BTreeMap<String, Region>,
-    unmatched_centres: Vec<String>,
+    pub(crate) secondary: HashMap<CodeInsee, u32>,
+    pub(crate) departements: BTreeMap<String, Departement>,
+    pub(crate) regions: BTreeMap<String, Region>,
+    pub(crate) unmatched_centres: Vec<String>,
+    /// EPCI and EPT by SIREN.
+    pub(crate) epcis: BTreeMap<String, crate::Epci>,
+    /// La Poste postcodes, sorted by (postcode, commune code).
+    pub(crate) postcodes: Vec<crate::Postcode>,
+    pub(crate) postcodes_skipped: usize,
+    /// COG movements, oldest first.
+    pub(crate) movements: Vec<crate::Movement>,
 }
 
 impl AdminRegistry {
@@ -151,6 +165,10 @@ impl AdminRegistry {
             departements: BTreeMap::new(),
             regions: BTreeMap::new(),
             unmatched_centres: Vec::new(),
+            epcis: BTreeMap::new(),
+            postcodes: Vec::new(),
+            postcodes_skipped: 0,
+            movements: Vec::new(),
         };
         for (index, record) in communes_raw.into_iter().enumerate() {
             let commune = convert_commune(record, index)?;
@@ -217,6 +235,16 @@ impl AdminRegistry {
             }
         }
         self.communes.push(commune);
+    }
+
+    /// Index of the primary record of `code` in [`Self::communes`].
+    pub fn commune_index(&self, code: &CodeInsee) -> Option<usize> {
+        self.primary.get(code).map(|&i| i as usize)
+    }
+
+    /// The record at this index of [`Self::communes`].
+    pub fn commune_at(&self, index: usize) -> Option<&Commune> {
+        self.communes.get(index)
     }
 
     /// The commune with this code: the current commune or arrondissement municipal when the
@@ -290,19 +318,19 @@ impl AdminRegistry {
     }
 }
 
-fn read_bytes(mut reader: impl Read, file: AdminFile) -> Result<Vec<u8>> {
+pub(crate) fn read_bytes(mut reader: impl Read, file: AdminFile) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     reader.read_to_end(&mut bytes).map_err(|source| AdminError::Io { file, source })?;
     Ok(bytes)
 }
 
-fn parse_json<'a, T: Deserialize<'a>>(bytes: &'a [u8], file: AdminFile) -> Result<T> {
+pub(crate) fn parse_json<'a, T: Deserialize<'a>>(bytes: &'a [u8], file: AdminFile) -> Result<T> {
     // Tolerate a UTF-8 byte-order mark.
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     serde_json::from_slice(body).map_err(|source| AdminError::Json { file, source })
 }
 
-fn parse_code(s: &str, file: AdminFile, index: usize, what: &str) -> Result<CodeInsee> {
+pub(crate) fn parse_code(s: &str, file: AdminFile, index: usize, what: &str) -> Result<CodeInsee> {
     CodeInsee::parse(s).map_err(|e| AdminError::InvalidRecord {
         file,
         index,
@@ -360,6 +388,9 @@ fn convert_commune(r: CommuneRecord<'_>, index: usize) -> Result<Commune> {
         anciens_codes,
         centre: None,
         bbox: None,
+        siren: r.siren.filter(|s| !s.is_empty()),
+        epci: None,
+        ept: None,
     })
 }
 

@@ -22,7 +22,7 @@ mod importer;
 mod report;
 mod source;
 
-pub use admin_dir::load_admin_dir;
+pub use admin_dir::{AdminSources, load_admin_dir, read_all};
 pub use error::{ImportError, Result};
 pub use importer::{DEFAULT_HOLD_BACK, Importer, StreamingImporter};
 pub use report::{ImportStats, IssueKind, MAX_KEPT_ISSUES, Progress, RowIssue};

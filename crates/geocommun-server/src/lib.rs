@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
     fast = add(fast, "/health", &get(routes::misc::health));
     fast = add(fast, "/metrics", &get(routes::misc::metrics));
     fast = add(fast, "/openapi.json", &get(routes::misc::openapi_json));
+    fast = routes::geo::mount(fast);
     let fast = fast
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), routes::misc::timeout));
 

@@ -16,6 +16,8 @@ pub struct AppState {
 
 struct Inner {
     engine: Arc<ArcSwap<Engine>>,
+    /// The administrative reference of the API Géo routes, once loaded.
+    geo: arc_swap::ArcSwapOption<crate::routes::geo::GeoData>,
     config: ServerConfig,
     metrics: Metrics,
 }
@@ -34,7 +36,14 @@ impl AppState {
     /// State over an engine handle shared with whoever swaps in newer engines (e.g. after a
     /// commune is republished): readers are never blocked by a swap.
     pub fn with_engine_handle(engine: Arc<ArcSwap<Engine>>, config: ServerConfig) -> Self {
-        Self { inner: Arc::new(Inner { engine, config, metrics: Metrics::new() }) }
+        Self {
+            inner: Arc::new(Inner {
+                engine,
+                geo: arc_swap::ArcSwapOption::empty(),
+                config,
+                metrics: Metrics::new(),
+            }),
+        }
     }
 
     /// The engine now; a request keeps the one it started with.
@@ -49,6 +58,16 @@ impl AppState {
     /// Serves `engine` from now on; requests in flight finish on the previous one.
     pub fn swap_engine(&self, engine: Engine) {
         self.inner.engine.store(Arc::new(engine));
+    }
+
+    /// The administrative reference (API Géo routes, `/reverse/` commune fallback), if loaded.
+    pub fn geo(&self) -> Option<Arc<crate::routes::geo::GeoData>> {
+        self.inner.geo.load_full()
+    }
+
+    /// Serves this administrative reference from now on (it may be loaded after start-up).
+    pub fn set_geo(&self, geo: Arc<crate::routes::geo::GeoData>) {
+        self.inner.geo.store(Some(geo));
     }
 
     pub fn config(&self) -> &ServerConfig {

@@ -51,25 +51,54 @@ fn inputs(args: &DataArgs) -> anyhow::Result<Vec<Source>> {
     Ok(files.into_iter().map(Source::Path).collect())
 }
 
-fn admin(args: &DataArgs) -> anyhow::Result<Option<AdminRegistry>> {
-    let dir: PathBuf = match &args.admin_dir {
-        Some(d) if d.as_os_str() == "none" => return Ok(None),
-        Some(d) => d.clone(),
+/// The administrative reference folder: `--admin-dir`, else `<data-dir>/admin` when present;
+/// `None` with `--admin-dir none` or when the default folder is missing.
+pub fn admin_dir(args: &DataArgs) -> Option<PathBuf> {
+    match &args.admin_dir {
+        Some(d) if d.as_os_str() == "none" => None,
+        Some(d) => Some(d.clone()),
         None => {
             let d = args.data_dir.join("admin");
-            if !d.is_dir() {
+            if d.is_dir() {
+                Some(d)
+            } else {
                 tracing::warn!(dir = %d.display(), "no administrative reference data: commune names, populations and context come from the address files");
-                return Ok(None);
+                None
             }
-            d
         }
-    };
+    }
+}
+
+/// The administrative registry (without contours) of [`admin_dir`].
+pub fn admin(args: &DataArgs) -> anyhow::Result<Option<AdminRegistry>> {
+    let Some(dir) = admin_dir(args) else { return Ok(None) };
     let t = Instant::now();
     let reg = geocommun_import::load_admin_dir(&dir).with_context(|| {
         format!("loading the administrative reference data from {}", dir.display())
     })?;
     tracing::info!(dir = %dir.display(), seconds = t.elapsed().as_secs_f32(), "administrative reference loaded");
     Ok(Some(reg))
+}
+
+/// The registry with its contours and indexes, as the API Géo routes serve it.
+pub fn load_geo(dir: &std::path::Path) -> anyhow::Result<geocommun_server::routes::geo::GeoData> {
+    let t = Instant::now();
+    let sources = geocommun_import::AdminSources::from_dir(dir).with_context(|| {
+        format!("reading the administrative reference folder {}", dir.display())
+    })?;
+    let registry = sources.load_registry().with_context(|| format!("loading {}", dir.display()))?;
+    let contours = sources
+        .load_contours(&registry, &mut |_, _| {})
+        .with_context(|| format!("loading the commune contours of {}", dir.display()))?;
+    if contours.is_none() {
+        tracing::warn!(dir = %dir.display(), "no commune contours: lat/lon filters, contours and the /reverse/ commune fallback are off");
+    }
+    let geo = geocommun_server::routes::geo::GeoData::new(registry, contours);
+    tracing::info!(
+        seconds = t.elapsed().as_secs_f32(),
+        "administrative reference and contours ready"
+    );
+    Ok(geo)
 }
 
 fn bar(args: &DataArgs, name: &str, total: Option<u64>) -> ProgressBar {

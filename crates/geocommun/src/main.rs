@@ -1,6 +1,7 @@
 //! `geocommun`: the command line. Only this crate reads the environment, prints, installs the
 //! tracing subscriber and exits.
 
+mod admin;
 mod bal;
 mod data;
 mod eval;
@@ -128,6 +129,11 @@ enum Command {
         #[command(flatten)]
         cog: bal::CogArgs,
     },
+    /// The administrative reference (COG, EPCI, postcodes, movements, contours).
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
     /// Measure top-1 exact-id accuracy on query files (TSV of `bench/relevance_queries.py`).
     Eval {
         /// Query files.
@@ -210,6 +216,7 @@ fn run_other(command: Command) -> anyhow::Result<()> {
             tracing::info!(rows, seconds = secs, rows_per_s = rows as f64 / secs, output = %output.display(), "geocoded");
             Ok(())
         }
+        Command::Admin { command } => admin::run(command),
         Command::Eval { queries, details, autocomplete, data } => {
             let engine = data::load_engine(&data)?;
             eval::run(&engine, &queries, details.as_deref(), autocomplete)
@@ -219,14 +226,23 @@ fn run_other(command: Command) -> anyhow::Result<()> {
 }
 
 fn serve(listen: SocketAddr, data: &DataArgs) -> anyhow::Result<()> {
+    // The administrative reference (contours, unions) is prepared while the addresses load.
+    let admin_dir = data::admin_dir(data);
+    let geo = std::thread::spawn(move || admin_dir.map(|d| data::load_geo(&d)).transpose());
     let engine = data::load_engine(data)?;
     bal::install_server_cog(data);
+    let geo = geo
+        .join()
+        .map_err(|_| anyhow::anyhow!("loading the administrative reference panicked"))??;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}: is another server running there? choose another with --listen"))?;
         let state = geocommun_server::AppState::new(engine, geocommun_server::ServerConfig::default());
+        if let Some(geo) = geo {
+            state.set_geo(std::sync::Arc::new(geo));
+        }
         let app = geocommun_server::router(state);
         tracing::info!(address = %listen, "serving: try http://{listen}/search/?q=12+rue+de+rivoli+paris");
         geocommun_server::serve(listener, app, shutdown_signal()).await?;

@@ -162,3 +162,31 @@ fn fix_writes_a_utf8_semicolon_file_and_lists_changes() {
         "{fixed}"
     );
 }
+
+#[test]
+fn admin_where_names_commune_epci_departement_region() {
+    let out =
+        geocommun().args(["admin", "where", "--quiet", "4.8357", "45.7640"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text,
+        "commune\t69123\tLyon\nepci\t200046977\tMétropole de Lyon\ndepartement\t69\tRhône\nregion\t84\tAuvergne-Rhône-Alpes\n"
+    );
+    let sea = geocommun().args(["admin", "where", "--quiet", "-5", "46"]).output().unwrap();
+    assert!(!sea.status.success());
+    assert!(String::from_utf8_lossy(&sea.stderr).contains("in no commune"));
+    let bad = geocommun().args(["admin", "where", "--quiet", "200", "46"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("WGS-84"));
+}
+
+#[test]
+fn admin_import_reports_the_matching() {
+    let out = geocommun().args(["admin", "import", "--quiet"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("34969 communes actuelles"), "{err}");
+    assert!(err.contains("1266 EPCI/EPT"), "{err}");
+    assert!(err.contains("35357 features"), "{err}");
+    assert!(err.contains("unmatched features: []"), "{err}");
+}

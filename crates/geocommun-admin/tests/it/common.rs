@@ -49,3 +49,26 @@ pub fn registry(with_centres: bool) -> AdminRegistry {
         registry
     }
 }
+
+/// The registry with everything: centres, EPCI/EPT, La Poste postcodes, 2025 movements.
+pub fn full_registry() -> AdminRegistry {
+    let admin = data_dir().join("admin");
+    let dec = admin.join("decoupage-administratif-6.0.0");
+    registry(true)
+        .with_epcis(&read(&dec.join("epci.json.gz"))[..], Some(&read(&dec.join("ept.json"))[..]))
+        .unwrap()
+        .with_postcodes(&read(&admin.join("laposte-codes-postaux-datanova-20250619.csv.gz"))[..])
+        .unwrap()
+        .with_movements(
+            &read(&admin.join("cog-2025/ban-plateforme-cog-insee-2025-mouvements.json"))[..],
+        )
+        .unwrap()
+}
+
+/// The france-geojson commune files, decompressed.
+pub fn contour_files() -> Vec<std::io::Cursor<Vec<u8>>> {
+    let dir = data_dir().join("admin/france-geojson/communes");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    paths.iter().map(|p| std::io::Cursor::new(read(p))).collect()
+}

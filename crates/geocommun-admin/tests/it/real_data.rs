@@ -128,3 +128,40 @@ fn centres_and_bboxes() {
     let without = common::registry(false);
     assert!(without.communes().all(|c| c.centre.is_none()));
 }
+
+#[test]
+fn epci_ept_postcodes_and_movements() {
+    let r = common::full_registry();
+    // 34,871 current communes belong to one EPCI; 98 to none (4 islands and the 94 COM).
+    let current: Vec<_> = r.communes().filter(|c| c.kind == CommuneKind::Actuelle).collect();
+    assert_eq!(current.iter().filter(|c| c.epci.is_some()).count(), 34_871);
+    let no_epci: Vec<_> = current
+        .iter()
+        .filter(|c| c.epci.is_none() && c.zone != Some(Zone::Com))
+        .map(|c| c.code.to_string())
+        .collect();
+    assert_eq!(no_epci, ["22016", "29083", "29155", "85113"]);
+    assert_eq!(current.iter().filter(|c| c.ept.is_some()).count(), 129);
+    let mgp = r.epci("200054781").unwrap();
+    // Paris, the petite couronne, Argenteuil (95) and Paray-Vieille-Poste (91).
+    assert_eq!(mgp.departements, ["75", "91", "92", "93", "94", "95"]);
+    assert_eq!(mgp.kind.as_str(), "METRO");
+    assert_eq!(r.commune(&code("93010")).unwrap().ept.as_deref(), Some("200057875"));
+    // La Poste: libellé d'acheminement and ligne 5.
+    let rows = r.postcode_rows("01300");
+    assert!(rows.iter().any(|p| p.code_commune == code("01015")), "{rows:?}");
+    assert!(r.postcodes().iter().any(|p| !p.ligne_5.is_empty()));
+    assert_eq!(r.communes_of_postcode("75001"), [code("75101")]);
+    assert_eq!(r.postcode_rows_skipped(), 0);
+    // Movements: 237 lines of 2025-01-01.
+    assert_eq!(r.movements().len(), 237);
+    assert_eq!(r.history_since().as_deref(), Some("2024-01-01"));
+    let h = r.history(&code("05127"));
+    assert_eq!((h[0].mod_code, h[0].label()), (10, "Changement de nom"));
+    let before = r.communes_at("2024-12-31");
+    let rousset = before.iter().find(|c| c.code == code("05127") && c.nom == "Rousset").unwrap();
+    assert!(!rousset.current);
+    let after = r.communes_at("2025-01-01");
+    assert!(after.iter().all(|c| c.current));
+    assert_eq!(after.len(), r.communes().len());
+}

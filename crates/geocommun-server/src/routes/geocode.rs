@@ -87,8 +87,18 @@ pub fn reverse_request(p: &ReverseParams) -> ReverseRequest {
 
 pub fn run_reverse(state: &AppState, p: &ReverseParams) -> FeatureCollection {
     let hits = state.engine().reverse(&reverse_request(p));
+    let mut features: Vec<Feature> = hits.iter().map(|h| Feature::from_hit(h, true)).collect();
+    // Nothing within the radius: the commune the point is in (admin point-in-polygon).
+    if features.is_empty() {
+        features.extend(crate::routes::geo::reverse::commune_feature(
+            state,
+            p.point.lon,
+            p.point.lat,
+            &p.filters,
+        ));
+    }
     FeatureCollection::new(
-        hits.iter().map(|h| Feature::from_hit(h, true)).collect(),
+        features,
         None,
         FiltersDto::from(&p.echo),
         Some([p.point.lon, p.point.lat]),

@@ -2,5 +2,6 @@
 
 pub mod bal;
 pub mod batch;
+pub mod geo;
 pub mod geocode;
 pub mod misc;

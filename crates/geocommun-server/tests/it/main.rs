@@ -9,6 +9,7 @@
     clippy::assigning_clones
 )]
 
+mod api_geo;
 mod bad_input;
 mod bal;
 mod batch;

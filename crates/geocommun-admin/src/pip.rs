@@ -1,0 +1,103 @@
+//! Point in polygon: an R-tree over the bounding boxes of every polygon of the commune
+//! contours, then an exact even–odd test on the candidates.
+//!
+//! The rings are stored flat (one `Vec` of coordinates, ranges per ring and per polygon) so
+//! that the exact test walks contiguous memory.
+
+use std::ops::Range;
+
+use geo::MultiPolygon;
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+
+/// The point-in-polygon index: which commune contains a point.
+#[derive(Debug)]
+pub struct PipIndex {
+    tree: RTree<Entry>,
+    /// Per polygon: the commune index and the range of its rings in `rings`.
+    polygons: Vec<(u32, Range<u32>)>,
+    /// Per ring: the range of its points in `points`.
+    rings: Vec<Range<u32>>,
+    points: Vec<[f64; 2]>,
+}
+
+impl PipIndex {
+    /// Builds the index over `(commune index, contour)` pairs.
+    pub fn new<'a>(contours: impl Iterator<Item = (u32, &'a MultiPolygon<f64>)>) -> Self {
+        let mut polygons = Vec::new();
+        let mut rings = Vec::new();
+        let mut points: Vec<[f64; 2]> = Vec::new();
+        let mut entries = Vec::new();
+        for (commune, mp) in contours {
+            for p in &mp.0 {
+                let ring_start = rings.len() as u32;
+                let (mut min, mut max) = ([f64::MAX; 2], [f64::MIN; 2]);
+                for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+                    let start = points.len() as u32;
+                    for c in &ring.0 {
+                        points.push([c.x, c.y]);
+                        min = [min[0].min(c.x), min[1].min(c.y)];
+                        max = [max[0].max(c.x), max[1].max(c.y)];
+                    }
+                    rings.push(start..points.len() as u32);
+                }
+                let id = polygons.len() as u32;
+                polygons.push((commune, ring_start..rings.len() as u32));
+                if min[0] <= max[0] {
+                    entries.push(GeomWithData::new(Rectangle::from_corners(min, max), id));
+                }
+            }
+        }
+        Self { tree: RTree::bulk_load(entries), polygons, rings, points }
+    }
+
+    /// The commune (index in [`crate::AdminRegistry::communes`]) whose contour contains the
+    /// point, if any. On a border shared by two communes either may be returned.
+    pub fn locate(&self, lon: f64, lat: f64) -> Option<usize> {
+        let p = [lon, lat];
+        self.tree
+            .locate_all_at_point(p)
+            .find(|e| self.polygon_contains(e.data as usize, p))
+            .map(|e| self.polygons[e.data as usize].0 as usize)
+    }
+
+    /// Every commune whose contour's bounding box contains the point (candidates before the
+    /// exact test; for diagnostics).
+    pub fn candidates(&self, lon: f64, lat: f64) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .tree
+            .locate_in_envelope_intersecting(AABB::from_point([lon, lat]))
+            .map(|e| self.polygons[e.data as usize].0 as usize)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Number of polygons and of points indexed.
+    pub fn size(&self) -> (usize, usize) {
+        (self.polygons.len(), self.points.len())
+    }
+
+    fn polygon_contains(&self, polygon: usize, [x, y]: [f64; 2]) -> bool {
+        let mut inside = false;
+        for ring in &self.rings
+            [self.polygons[polygon].1.start as usize..self.polygons[polygon].1.end as usize]
+        {
+            let pts = &self.points[ring.start as usize..ring.end as usize];
+            let Some(mut prev) = pts.last() else { continue };
+            for cur in pts {
+                // Crossing number: count edges crossing the horizontal ray to the right.
+                if (cur[1] > y) != (prev[1] > y)
+                    && x < (prev[0] - cur[0]) * (y - cur[1]) / (prev[1] - cur[1]) + cur[0]
+                {
+                    inside = !inside;
+                }
+                prev = cur;
+            }
+        }
+        inside
+    }
+}
