@@ -30,12 +30,14 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The request took longer than the configured timeout.
     Timeout,
+    /// A feature the server was started without (e.g. the COG of the BAL validator).
+    Unavailable,
     /// A bug: logged, never detailed to the client.
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::InvalidParameter,
         Self::InvalidBody,
         Self::InvalidCsv,
@@ -45,6 +47,7 @@ impl ErrorCode {
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::Timeout,
+        Self::Unavailable,
         Self::Internal,
     ];
 
@@ -57,7 +60,7 @@ impl ErrorCode {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Timeout | Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -73,6 +76,7 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Timeout => "timeout",
+            Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
     }

@@ -18,6 +18,8 @@ struct Inner {
     engine: Arc<ArcSwap<Engine>>,
     /// The administrative reference of the API Géo routes, once loaded.
     geo: arc_swap::ArcSwapOption<crate::routes::geo::GeoData>,
+    /// The COG of `POST /bal/validate`, once loaded.
+    bal_cog: arc_swap::ArcSwapOption<geocommun_bal::MiniCog>,
     config: ServerConfig,
     metrics: Metrics,
 }
@@ -40,6 +42,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 engine,
                 geo: arc_swap::ArcSwapOption::empty(),
+                bal_cog: arc_swap::ArcSwapOption::empty(),
                 config,
                 metrics: Metrics::new(),
             }),
@@ -68,6 +71,16 @@ impl AppState {
     /// Serves this administrative reference from now on (it may be loaded after start-up).
     pub fn set_geo(&self, geo: Arc<crate::routes::geo::GeoData>) {
         self.inner.geo.store(Some(geo));
+    }
+
+    /// The COG the BAL validator checks communes against, if loaded.
+    pub fn bal_cog(&self) -> Option<Arc<geocommun_bal::MiniCog>> {
+        self.inner.bal_cog.load_full()
+    }
+
+    /// Validates BAL files against this COG from now on.
+    pub fn set_bal_cog(&self, cog: Arc<geocommun_bal::MiniCog>) {
+        self.inner.bal_cog.store(Some(cog));
     }
 
     pub fn config(&self) -> &ServerConfig {

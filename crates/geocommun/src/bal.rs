@@ -96,21 +96,3 @@ pub fn fix(input: &Path, output: &Path, cog: &CogArgs) -> anyhow::Result<ExitCod
     writeln!(err, "{} change(s) written to {}", fixed.changes.len(), output.display())?;
     Ok(ExitCode::SUCCESS)
 }
-
-/// Gives `POST /bal/validate` its COG (from the admin folder of the data); without one the
-/// route answers 500 and says so in the log.
-pub fn install_server_cog(data: &crate::DataArgs) {
-    let dir = data.admin_dir.clone().unwrap_or_else(|| data.data_dir.join("admin"));
-    if dir.as_os_str() == "none" {
-        tracing::warn!("no COG: POST /bal/validate is disabled (pass --admin-dir)");
-        return;
-    }
-    match geocommun_import::load_admin_dir(&dir) {
-        Ok(registry) => {
-            geocommun_server::routes::bal::install_cog(std::sync::Arc::new(
-                MiniCog::from_registry(&registry),
-            ));
-        }
-        Err(e) => tracing::warn!(error = %e, "no COG: POST /bal/validate is disabled"),
-    }
-}

@@ -230,7 +230,6 @@ fn serve(listen: SocketAddr, data: &DataArgs) -> anyhow::Result<()> {
     let admin_dir = data::admin_dir(data);
     let geo = std::thread::spawn(move || admin_dir.map(|d| data::load_geo(&d)).transpose());
     let engine = data::load_engine(data)?;
-    bal::install_server_cog(data);
     let geo = geo
         .join()
         .map_err(|_| anyhow::anyhow!("loading the administrative reference panicked"))??;
@@ -241,7 +240,13 @@ fn serve(listen: SocketAddr, data: &DataArgs) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on {listen}: is another server running there? choose another with --listen"))?;
         let state = geocommun_server::AppState::new(engine, geocommun_server::ServerConfig::default());
         if let Some(geo) = geo {
+            // The BAL validator checks communes against the same COG as the API Géo routes.
+            state.set_bal_cog(std::sync::Arc::new(geocommun_bal::MiniCog::from_registry(
+                &geo.registry,
+            )));
             state.set_geo(std::sync::Arc::new(geo));
+        } else {
+            tracing::warn!("no administrative reference: POST /bal/validate answers 503");
         }
         let app = geocommun_server::router(state);
         tracing::info!(address = %listen, "serving: try http://{listen}/search/?q=12+rue+de+rivoli+paris");

@@ -2,29 +2,21 @@
 //! answer is the same JSON report as `geocommun validate --format json` (the keys and row
 //! numbering of the reference harness `validate.mjs`).
 //!
-//! The COG the validator needs is installed once at start-up with [`install_cog`] (kept out of
-//! `AppState` so that this route stays self-contained).
-
-use std::sync::{Arc, OnceLock};
+//! The COG the validator needs is in the state ([`AppState::set_bal_cog`]): `serve` builds it
+//! from the administrative reference it loads for the API Géo routes.
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::Query;
 use axum::extract::rejection::BytesRejection;
-use geocommun_bal::{MiniCog, Options, Profile, Validator};
+use axum::extract::{Query, State};
+use geocommun_bal::{Options, Profile, Validator};
 use serde::Deserialize;
 
+use crate::AppState;
 use crate::error::{ApiError, ErrorCode};
 
 /// Largest BAL accepted in one request: 100 MiB (a 500,000-row BAL is about 100 MB).
 pub const BAL_MAX_BYTES: usize = 100 * 1024 * 1024;
-
-static COG: OnceLock<Arc<MiniCog>> = OnceLock::new();
-
-/// Installs the mini-COG used by `POST /bal/validate` (first call wins).
-pub fn install_cog(cog: Arc<MiniCog>) {
-    let _ = COG.set(cog);
-}
 
 /// Query parameters of `POST /bal/validate`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -47,9 +39,11 @@ pub struct BalParams {
         (status = 200, description = "The validation report: `parseOk`, `profile`, `valid`, `fields`, `global`, `counts`, `findings` [{row, field, code, severity}]", content_type = "application/json", body = Object),
         (status = 400, description = "Unknown profile, or unreadable body", body = crate::error::ErrorBody),
         (status = 413, description = "Body larger than 100 MiB", body = crate::error::ErrorBody),
+        (status = 503, description = "The server was started without the COG (no admin data)", body = crate::error::ErrorBody),
     )
 )]
 pub async fn validate(
+    State(state): State<AppState>,
     Query(params): Query<BalParams>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
@@ -72,9 +66,13 @@ pub async fn validate(
         .map(str::parse::<Profile>)
         .transpose()
         .map_err(|e| ApiError::invalid(e.to_string()))?;
-    let Some(cog) = COG.get().cloned() else {
-        tracing::error!("POST /bal/validate called before install_cog");
-        return Err(ApiError::internal());
+    let Some(cog) = state.bal_cog() else {
+        return Err(ApiError::new(
+            ErrorCode::Unavailable,
+            "BAL validation needs the COG, and this server was started without the \
+             administrative reference: restart it with --admin-dir pointing at the COG files"
+                .to_owned(),
+        ));
     };
     let name = params.name.unwrap_or_else(|| "body.csv".to_owned());
     let json = tokio::task::spawn_blocking(move || {
