@@ -292,6 +292,21 @@ fn nan_reverse_point_does_not_panic() {
 
 /// Recomputes the section and header checksums of a snapshot (so that a corruption reaches the
 /// structural checks, as the `snapshot_open` fuzz target does).
+/// The sections of a snapshot file: (id, offset, length), from its table of contents.
+fn snapshot_sections(b: &[u8]) -> Vec<(u32, usize, usize)> {
+    let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+    let u64_at = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap()) as usize;
+    (0..u32_at(16) as usize)
+        .map(|i| 24 + i * 32)
+        .map(|e| (u32_at(e + 4), u64_at(e + 8), u64_at(e + 16)))
+        .collect()
+}
+
+/// Offset and length of the spatial index section (id 34).
+fn spatial_section(b: &[u8]) -> (usize, usize) {
+    snapshot_sections(b).into_iter().find(|s| s.0 == 34).map(|s| (s.1, s.2)).unwrap()
+}
+
 fn fix_snapshot_crcs(b: &mut [u8]) {
     let u32_at = |b: &[u8], o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
     let u64_at = |b: &[u8], o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap());
@@ -316,12 +331,7 @@ fn snapshot_with_nan_spatial_coordinate_is_refused() {
     snapshot::save(&engine(), &path).unwrap();
     let mut bytes = std::fs::read(&path).unwrap();
     // Section 34 is the spatial index: an 8-byte header, then the boxes (f32).
-    let count = u32::from_le_bytes(bytes[16..20].try_into().unwrap()) as usize;
-    let spatial = (0..count)
-        .map(|i| 24 + i * 32)
-        .find(|&e| u32::from_le_bytes(bytes[e + 4..e + 8].try_into().unwrap()) == 34)
-        .map(|e| u64::from_le_bytes(bytes[e + 8..e + 16].try_into().unwrap()) as usize)
-        .unwrap();
+    let (spatial, _) = spatial_section(&bytes);
     bytes[spatial + 8..spatial + 12].copy_from_slice(&f32::NAN.to_le_bytes());
     fix_snapshot_crcs(&mut bytes);
     std::fs::write(&path, &bytes).unwrap();
@@ -339,14 +349,10 @@ fn snapshot_with_corrupted_dictionary_is_refused() {
     let path = dir.path().join("index.gcx");
     snapshot::save(&engine(), &path).unwrap();
     let bytes = std::fs::read(&path).unwrap();
-    let count = u32::from_le_bytes(bytes[16..20].try_into().unwrap()) as usize;
-    let at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap()) as usize;
-    for e in (0..count).map(|i| 24 + i * 32) {
-        let id = u32::from_le_bytes(bytes[e + 4..e + 8].try_into().unwrap());
+    for (id, off, len) in snapshot_sections(&bytes) {
         if ![27, 30, 33].contains(&id) {
             continue; // terms, phonetic, ids
         }
-        let (off, len) = (at(e + 8), at(e + 16));
         for pos in off..off + len {
             let mut b = bytes.clone();
             b[pos] ^= 0x5a;
@@ -367,15 +373,7 @@ fn snapshot_with_spatial_leaf_out_of_range_is_refused() {
     let e = engine();
     snapshot::save(&e, &path).unwrap();
     let mut bytes = std::fs::read(&path).unwrap();
-    let count = u32::from_le_bytes(bytes[16..20].try_into().unwrap()) as usize;
-    let (off, len) = (0..count)
-        .map(|i| 24 + i * 32)
-        .find(|&e| u32::from_le_bytes(bytes[e + 4..e + 8].try_into().unwrap()) == 34)
-        .map(|e| {
-            let at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap()) as usize;
-            (at(e + 8), at(e + 16))
-        })
-        .unwrap();
+    let (off, len) = spatial_section(&bytes);
     // The packed tree: an 8-byte header, 4 f32 per node, then one u16 index per node (small
     // trees), the leaves first.
     assert_eq!((len - 8) % 18, 0, "layout of a small geo-index tree");
@@ -399,15 +397,7 @@ fn snapshot_with_spatial_cycle_is_refused() {
     let path = dir.path().join("index.gcx");
     snapshot::save(&engine(), &path).unwrap();
     let mut bytes = std::fs::read(&path).unwrap();
-    let count = u32::from_le_bytes(bytes[16..20].try_into().unwrap()) as usize;
-    let (off, len) = (0..count)
-        .map(|i| 24 + i * 32)
-        .find(|&e| u32::from_le_bytes(bytes[e + 4..e + 8].try_into().unwrap()) == 34)
-        .map(|e| {
-            let at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap()) as usize;
-            (at(e + 8), at(e + 16))
-        })
-        .unwrap();
+    let (off, len) = spatial_section(&bytes);
     assert_eq!((len - 8) % 18, 0, "layout of a small geo-index tree");
     let n_nodes = (len - 8) / 18;
     // The root is the last node: make it point to itself.
