@@ -297,7 +297,7 @@ impl Contours {
             .into_par_iter()
             .map(|(level, kind, code, mp)| ((level, kind, code.clone()), simplify(mp, level)))
             .collect();
-        let pip = PipIndex::new(communes.iter().map(|(&i, mp)| (i, mp)));
+        let mut pip = PipIndex::new(communes.iter().map(|(&i, mp)| (i, mp)));
         for (code, holder) in &mut report.communes_without_contour {
             let centre = CodeInsee::parse(code)
                 .ok()
@@ -307,6 +307,16 @@ impl Contours {
                 .and_then(|p| pip.locate(p.lon, p.lat))
                 .map(|i| registry.communes[i].code.to_string());
         }
+        // Current communes left without a contour (COM included) answer point-in-polygon
+        // through their reference bounding box, where the registry has one.
+        pip = pip.with_fallback(registry.communes.iter().enumerate().filter_map(|(i, c)| {
+            let (bbox, centre) = (c.bbox?, c.centre?);
+            (c.kind == CommuneKind::Actuelle && !communes.contains_key(&(i as u32))).then_some((
+                i as u32,
+                [bbox.min.lon, bbox.min.lat, bbox.max.lon, bbox.max.lat],
+                [centre.lon, centre.lat],
+            ))
+        }));
         Ok(Self { communes, departements, regions, epcis, simplified, pip, report })
     }
 

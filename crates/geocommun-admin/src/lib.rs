@@ -32,6 +32,6 @@ pub use epci::{Epci, EpciKind};
 pub use error::{AdminError, AdminFile, Result};
 pub use history::{CogRecord, CogType, HistoricCommune, Movement};
 pub use names::NameIndex;
-pub use pip::PipIndex;
+pub use pip::{Located, PipIndex};
 pub use postcode::Postcode;
 pub use registry::{AdminRegistry, BBox, Commune, CommuneKind, Departement, Region, Zone};

@@ -3,6 +3,12 @@
 //!
 //! The rings are stored flat (one `Vec` of coordinates, ranges per ring and per polygon) so
 //! that the exact test walks contiguous memory.
+//!
+//! Communes the contour files do not cover (Saint-Martin and Saint-Barthélemy, communes
+//! re-created by a scission after the contours were drawn) can be given a *fallback* box
+//! (the reference bounding box of the BAN platform): a point in no contour is then given to
+//! the commune whose box holds it and whose centre is nearest, and [`Located::approximate`]
+//! says so.
 
 use std::ops::Range;
 
@@ -11,6 +17,16 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+
+/// A commune found for a point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Located {
+    /// Index in [`crate::AdminRegistry::communes`].
+    pub commune: usize,
+    /// `true` when the point is in no contour and the commune was chosen by its fallback
+    /// bounding box.
+    pub approximate: bool,
+}
 
 /// The point-in-polygon index: which commune contains a point.
 #[derive(Debug)]
@@ -21,6 +37,8 @@ pub struct PipIndex {
     /// Per ring: the range of its points in `points`.
     rings: Vec<Range<u32>>,
     points: Vec<[f64; 2]>,
+    /// Bounding boxes of communes without a contour, with their centre.
+    fallback: RTree<GeomWithData<Rectangle<[f64; 2]>, (u32, [f64; 2])>>,
 }
 
 impl PipIndex {
@@ -50,12 +68,51 @@ impl PipIndex {
                 }
             }
         }
-        Self { tree: RTree::bulk_load(entries), polygons, rings, points }
+        Self { tree: RTree::bulk_load(entries), polygons, rings, points, fallback: RTree::new() }
+    }
+
+    /// Adds fallback boxes `(commune index, [west, south, east, north], centre)` for communes
+    /// that have no contour. Boxes that are empty or not finite are ignored.
+    #[must_use]
+    pub fn with_fallback(mut self, boxes: impl Iterator<Item = (u32, [f64; 4], [f64; 2])>) -> Self {
+        let entries = boxes
+            .filter(|(_, [w, s, e, n], c)| {
+                [*w, *s, *e, *n, c[0], c[1]].iter().all(|v| v.is_finite()) && w < e && s < n
+            })
+            .map(|(i, [w, s, e, n], c)| {
+                GeomWithData::new(Rectangle::from_corners([w, s], [e, n]), (i, c))
+            })
+            .collect();
+        self.fallback = RTree::bulk_load(entries);
+        self
     }
 
     /// The commune (index in [`crate::AdminRegistry::communes`]) whose contour contains the
-    /// point, if any. On a border shared by two communes either may be returned.
+    /// point, else the one whose fallback box holds it (see [`Self::locate_detailed`]). On a
+    /// border shared by two communes either may be returned.
     pub fn locate(&self, lon: f64, lat: f64) -> Option<usize> {
+        self.locate_detailed(lon, lat).map(|l| l.commune)
+    }
+
+    /// Like [`Self::locate`], saying whether the answer came from a contour or a fallback box.
+    pub fn locate_detailed(&self, lon: f64, lat: f64) -> Option<Located> {
+        if let Some(commune) = self.locate_in_contours(lon, lat) {
+            return Some(Located { commune, approximate: false });
+        }
+        let p = [lon, lat];
+        let dist = |c: [f64; 2]| {
+            let dx = (c[0] - lon) * (lat.to_radians().cos());
+            let dy = c[1] - lat;
+            dx * dx + dy * dy
+        };
+        self.fallback
+            .locate_all_at_point(p)
+            .min_by(|a, b| dist(a.data.1).total_cmp(&dist(b.data.1)).then(a.data.0.cmp(&b.data.0)))
+            .map(|e| Located { commune: e.data.0 as usize, approximate: true })
+    }
+
+    /// The commune whose contour contains the point, ignoring fallback boxes.
+    pub fn locate_in_contours(&self, lon: f64, lat: f64) -> Option<usize> {
         let p = [lon, lat];
         self.tree
             .locate_all_at_point(p)

@@ -140,6 +140,13 @@ pub struct AdminRegistry {
     pub(crate) movements: Vec<crate::Movement>,
 }
 
+/// Code changes older than the movements the operator loads, and missing from the COG's
+/// `anciensCodes`: on 2007-07-15 the communes of Saint-Barthélemy (97123) and Saint-Martin
+/// (97127), in Guadeloupe, became collectivités d'outre-mer with new codes (COG history,
+/// event 41 "changement de code dû à un changement de département"). Addresses of older
+/// sources (BANO) still carry the former codes.
+const COM_CODES_2007: [(&str, &str); 2] = [("97123", "97701"), ("97127", "97801")];
+
 impl AdminRegistry {
     /// Builds the registry from `communes.json`, `departements.json` and `regions.json` of
     /// `@etalab/decoupage-administratif` (uncompressed JSON; decompressing is the caller's job).
@@ -171,7 +178,14 @@ impl AdminRegistry {
             movements: Vec::new(),
         };
         for (index, record) in communes_raw.into_iter().enumerate() {
-            let commune = convert_commune(record, index)?;
+            let mut commune = convert_commune(record, index)?;
+            if let Some((old, _)) =
+                COM_CODES_2007.iter().find(|(_, new)| commune.code.as_str() == *new)
+            {
+                if let (true, Ok(old)) = (commune.anciens_codes.is_empty(), CodeInsee::parse(old)) {
+                    commune.anciens_codes.push(old);
+                }
+            }
             registry.insert(commune);
         }
         for (index, d) in departements_raw.into_iter().enumerate() {

@@ -112,3 +112,31 @@ fn simplification_levels_shrink_contours() {
     assert!(counts.windows(2).all(|w| w[0] > w[1]), "{counts:?}");
     assert!(contours.area(AreaKind::Region, "84", 7).is_none());
 }
+
+#[test]
+fn points_in_no_contour_fall_back_to_the_box_of_a_commune_without_contour() {
+    let (registry, contours) = admin();
+    let pip = contours.pip();
+    let found = |lon, lat| {
+        pip.locate_detailed(lon, lat)
+            .map(|l| (registry.commune_at(l.commune).unwrap().code.to_string(), l.approximate))
+    };
+    // Saint-Martin (COM) has no contour in the files: its reference box answers.
+    assert_eq!(found(-63.06, 18.07), Some(("97801".to_owned(), true)));
+    assert_eq!(found(-62.85, 17.92), Some(("97701".to_owned(), true)));
+    assert_eq!(pip.locate_in_contours(-63.06, 18.07), None);
+    // Neussargues en Pinatelle, split in 2025: its contour went to none of the five
+    // communes, and only it has a reference box (of the former territory, the reference file
+    // predating the split); the other four have neither.
+    assert_eq!(found(2.934, 45.14), Some(("15141".to_owned(), true)));
+    for code in ["15031", "15035", "15047", "15171"] {
+        let c = registry.commune(&CodeInsee::parse(code).unwrap()).unwrap();
+        assert!(
+            c.bbox.is_none()
+                && contours.commune(registry.commune_index(&c.code).unwrap()).is_none()
+        );
+    }
+    // A contour always wins over a box; the open sea is nowhere.
+    assert_eq!(found(2.3522, 48.8566), Some(("75056".to_owned(), false)));
+    assert_eq!(found(-30.0, 45.0), None);
+}

@@ -96,6 +96,11 @@ fn com_communes_are_their_own_departement_and_region() {
     assert_eq!(c.zone, Some(Zone::Com));
     let clipperton = admin.commune(&code("98901")).unwrap();
     assert_eq!(clipperton.population, 0);
+    // Saint-Barthélemy and Saint-Martin left Guadeloupe in 2007: their former codes (still
+    // in older address files) are known.
+    assert_eq!(admin.commune(&code("97801")).unwrap().anciens_codes, [code("97127")]);
+    assert_eq!(admin.commune(&code("97701")).unwrap().anciens_codes, [code("97123")]);
+    assert!(admin.commune(&code("97127")).is_none());
 }
 
 #[test]
@@ -108,7 +113,7 @@ fn fields_of_known_communes() {
     assert_eq!(c.codes_postaux, ["01400"]);
     assert_eq!(c.parent, None);
     let with_old = admin.communes().filter(|c| !c.anciens_codes.is_empty()).count();
-    assert_eq!(with_old, 2_667);
+    assert_eq!(with_old, 2_667 + 2, "the COG's, and the two COM of 2007");
     let associee = admin.commune(&code("01120")).unwrap();
     assert_eq!((associee.kind, associee.parent), (CommuneKind::Associee, Some(code("01262"))));
 }
