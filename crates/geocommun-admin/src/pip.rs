@@ -17,6 +17,8 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+/// A fallback box: the commune index and its centre.
+type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, (u32, [f64; 2])>;
 
 /// A commune found for a point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +40,7 @@ pub struct PipIndex {
     rings: Vec<Range<u32>>,
     points: Vec<[f64; 2]>,
     /// Bounding boxes of communes without a contour, with their centre.
-    fallback: RTree<GeomWithData<Rectangle<[f64; 2]>, (u32, [f64; 2])>>,
+    fallback: RTree<BoxEntry>,
 }
 
 impl PipIndex {

@@ -179,12 +179,11 @@ impl AdminRegistry {
         };
         for (index, record) in communes_raw.into_iter().enumerate() {
             let mut commune = convert_commune(record, index)?;
-            if let Some((old, _)) =
-                COM_CODES_2007.iter().find(|(_, new)| commune.code.as_str() == *new)
+            let former = COM_CODES_2007.iter().find(|(_, new)| commune.code.as_str() == *new);
+            if let Some(Ok(old)) = former.map(|(old, _)| CodeInsee::parse(old))
+                && commune.anciens_codes.is_empty()
             {
-                if let (true, Ok(old)) = (commune.anciens_codes.is_empty(), CodeInsee::parse(old)) {
-                    commune.anciens_codes.push(old);
-                }
+                commune.anciens_codes.push(old);
             }
             registry.insert(commune);
         }

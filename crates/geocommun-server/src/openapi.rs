@@ -9,8 +9,9 @@ use utoipa::OpenApi;
     info(
         title = "geocommun",
         description = "Open geocoder for French addresses, compatible with api-adresse.data.gouv.fr and the \
-                       Géoplateforme geocoder. Every route is also served under `/geocodage` and with or \
-                       without a trailing slash.",
+                       Géoplateforme geocoder, and administrative reference compatible with geo.api.gouv.fr. \
+                       Geocoding routes are also served under `/geocodage`; every route with or without a \
+                       trailing slash.",
         license(name = "MIT OR Apache-2.0"),
     ),
     paths(
@@ -21,6 +22,20 @@ use utoipa::OpenApi;
         crate::csv::reverse_csv,
         crate::routes::batch::batch,
         crate::routes::bal::validate,
+        crate::routes::geo::communes,
+        crate::routes::geo::commune,
+        crate::routes::geo::commune_history,
+        crate::routes::geo::deleguees,
+        crate::routes::geo::deleguee,
+        crate::routes::geo::epcis,
+        crate::routes::geo::epci,
+        crate::routes::geo::epci_communes,
+        crate::routes::geo::departements,
+        crate::routes::geo::departement,
+        crate::routes::geo::departement_communes,
+        crate::routes::geo::regions,
+        crate::routes::geo::region,
+        crate::routes::geo::region_departements,
         crate::routes::misc::health,
         crate::routes::misc::metrics,
         crate::routes::misc::openapi_json,
@@ -43,10 +58,17 @@ use utoipa::OpenApi;
         crate::csv::CsvSearchForm,
         crate::csv::CsvReverseForm,
         crate::error::ErrorBody,
+        crate::routes::geo::doc::CommuneDoc,
+        crate::routes::geo::doc::DelegueeDoc,
+        crate::routes::geo::doc::EpciDoc,
+        crate::routes::geo::doc::DepartementDoc,
+        crate::routes::geo::doc::RegionDoc,
+        crate::routes::geo::doc::GeoErrorDoc,
     )),
     tags(
         (name = "geocoding", description = "api-adresse / Géoplateforme geocoding"),
         (name = "csv", description = "CSV batch geocoding (streamed)"),
+        (name = "api-geo", description = "Administrative reference, compatible with geo.api.gouv.fr (API Géo)"),
         (name = "bal", description = "Base Adresse Locale files: validation like the reference validator"),
         (name = "operations", description = "Health, metrics, this document"),
     )

@@ -348,3 +348,44 @@ async fn reverse_falls_back_to_the_commune() {
     let v = get(&app, "/reverse/?lat=46&lon=-5").await.json();
     assert_eq!(v["features"].as_array().unwrap().len(), 0);
 }
+
+/// Every API Géo route of the OpenAPI document is served, and answers 200 on a real code.
+#[tokio::test]
+async fn every_documented_api_geo_route_is_served() {
+    let app = app();
+    let doc = serde_json::to_value(geocommun_server::openapi()).unwrap();
+    let mut seen = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if item["get"]["tags"][0] != "api-geo" {
+            continue;
+        }
+        let code = match path.split('/').nth(1).unwrap() {
+            "communes" => "93010",
+            "communes_associees_deleguees" => "01120",
+            "epcis" => "200054781",
+            "departements" => "93",
+            "regions" => "11",
+            other => panic!("unexpected API Géo path {other}"),
+        };
+        let uri = path.replace("{code}", code);
+        let r = get(&app, &uri).await;
+        assert_eq!(r.status, 200, "{uri}: {}", r.text());
+        assert!(!r.json().is_null(), "{uri}");
+        seen += 1;
+    }
+    assert_eq!(seen, 14);
+}
+
+/// The examples of the OpenAPI document are real answers.
+#[tokio::test]
+async fn openapi_examples_are_real_answers() {
+    let app = app();
+    let doc = serde_json::to_value(geocommun_server::openapi()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let bondy = get(&app, "/communes/93010").await.json();
+    assert_eq!(bondy, schemas["CommuneDoc"]["example"]);
+    let mgp = get(&app, "/epcis/200054781?fields=nom,code,codesDepartements,codesRegions").await;
+    assert_eq!(mgp.json(), schemas["EpciDoc"]["example"]);
+    let dep = get(&app, "/departements/93").await.json();
+    assert_eq!(dep, schemas["DepartementDoc"]["example"]);
+}

@@ -4,6 +4,7 @@
 //! (`{"code": 404, "message": "Commune non trouvée"}`), see [`params::GeoError`].
 
 pub mod data;
+pub mod doc;
 pub mod params;
 pub mod render;
 pub mod reverse;
@@ -311,7 +312,25 @@ fn select_communes(
     }))
 }
 
-async fn communes(State(state): State<AppState>, RawQuery(raw): RawQuery) -> GeoResult<Response> {
+#[utoipa::path(
+    get,
+    path = "/communes",
+    tag = "api-geo",
+    summary = "Communes (current communes by default, or arrondissements municipaux), filtered and ranked by name",
+    params(
+        crate::routes::geo::doc::GeoFilterDoc,
+        crate::routes::geo::doc::GeoFormatDoc,
+    ),
+    responses(
+        (status = 200, description = "JSON, or GeoJSON with `format=geojson`", body = [crate::routes::geo::doc::CommuneDoc]),
+        (status = 400, description = "A parameter is invalid (API Géo error body)", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 503, description = "The administrative reference is not loaded", body = crate::routes::geo::doc::GeoErrorDoc),
+    )
+)]
+pub(crate) async fn communes(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> GeoResult<Response> {
     let geo = geo(&state)?;
     let pairs = Pairs::parse(raw.as_deref());
     let c = params::common(&pairs, &COMMUNE)?;
@@ -372,7 +391,23 @@ fn communes_at(geo: &GeoData, date: &str, c: &Common) -> GeoResult<Response> {
     Ok(axum::response::IntoResponse::into_response(Json(Value::Array(out))))
 }
 
-async fn commune(
+#[utoipa::path(
+    get,
+    path = "/communes/{code}",
+    tag = "api-geo",
+    summary = "One commune or arrondissement municipal",
+    params(
+        ("code" = String, Path, description = "INSEE code, SIREN, département or région code"),
+        crate::routes::geo::doc::GeoFormatDoc,
+    ),
+    responses(
+        (status = 200, description = "JSON, or GeoJSON with `format=geojson`", body = crate::routes::geo::doc::CommuneDoc),
+        (status = 400, description = "A parameter is invalid (API Géo error body)", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 404, description = "Unknown code", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 503, description = "The administrative reference is not loaded", body = crate::routes::geo::doc::GeoErrorDoc),
+    )
+)]
+pub(crate) async fn commune(
     State(state): State<AppState>,
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
@@ -404,7 +439,22 @@ async fn commune(
 }
 
 /// `GET /communes/{code}/history`: what the COG says happened to a code.
-async fn commune_history(
+#[utoipa::path(
+    get,
+    path = "/communes/{code}/history",
+    tag = "api-geo",
+    summary = "What the loaded COG movements say happened to a code: creations, mergers, renamings, and the commune a former code now belongs to",
+    params(
+        ("code" = String, Path, description = "INSEE code, SIREN, département or région code"),
+    ),
+    responses(
+        (status = 200, description = "JSON, or GeoJSON with `format=geojson`", body = Object),
+        (status = 400, description = "A parameter is invalid (API Géo error body)", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 404, description = "Unknown code", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 503, description = "The administrative reference is not loaded", body = crate::routes::geo::doc::GeoErrorDoc),
+    )
+)]
+pub(crate) async fn commune_history(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> GeoResult<Json<Value>> {
@@ -446,7 +496,25 @@ fn render_kind(k: CommuneKind) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // Communes déléguées and associées
 
-async fn deleguees(State(state): State<AppState>, RawQuery(raw): RawQuery) -> GeoResult<Response> {
+#[utoipa::path(
+    get,
+    path = "/communes_associees_deleguees",
+    tag = "api-geo",
+    summary = "Communes déléguées and associées",
+    params(
+        crate::routes::geo::doc::GeoFilterDoc,
+        crate::routes::geo::doc::GeoFormatDoc,
+    ),
+    responses(
+        (status = 200, description = "JSON, or GeoJSON with `format=geojson`", body = [crate::routes::geo::doc::DelegueeDoc]),
+        (status = 400, description = "A parameter is invalid (API Géo error body)", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 503, description = "The administrative reference is not loaded", body = crate::routes::geo::doc::GeoErrorDoc),
+    )
+)]
+pub(crate) async fn deleguees(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> GeoResult<Response> {
     let geo = geo(&state)?;
     let pairs = Pairs::parse(raw.as_deref());
     let c = params::common(&pairs, &DELEGUEE)?;
@@ -486,7 +554,23 @@ async fn deleguees(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Ge
     Ok(render::list(geo, Resource::Deleguee, items, c))
 }
 
-async fn deleguee(
+#[utoipa::path(
+    get,
+    path = "/communes_associees_deleguees/{code}",
+    tag = "api-geo",
+    summary = "One commune déléguée or associée",
+    params(
+        ("code" = String, Path, description = "INSEE code, SIREN, département or région code"),
+        crate::routes::geo::doc::GeoFormatDoc,
+    ),
+    responses(
+        (status = 200, description = "JSON, or GeoJSON with `format=geojson`", body = crate::routes::geo::doc::DelegueeDoc),
+        (status = 400, description = "A parameter is invalid (API Géo error body)", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 404, description = "Unknown code", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 503, description = "The administrative reference is not loaded", body = crate::routes::geo::doc::GeoErrorDoc),
+    )
+)]
+pub(crate) async fn deleguee(
     State(state): State<AppState>,
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
@@ -514,7 +598,25 @@ fn epci_index(geo: &GeoData, code: &str) -> GeoResult<usize> {
         .map_err(|_| GeoError::not_found("EPCI non trouvé"))
 }
 
-async fn epcis(State(state): State<AppState>, RawQuery(raw): RawQuery) -> GeoResult<Response> {
+#[utoipa::path(
+    get,
+    path = "/epcis",
+    tag = "api-geo",
+    summary = "EPCI à fiscalité propre and établissements publics territoriaux",
+    params(
+        crate::routes::geo::doc::GeoFilterDoc,
+        crate::routes::geo::doc::GeoFormatDoc,
+    ),
+    responses(
+        (status = 200, description = "JSON, or GeoJSON with `format=geojson`", body = [crate::routes::geo::doc::EpciDoc]),
+        (status = 400, description = "A parameter is invalid (API Géo error body)", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 503, description = "The administrative reference is not loaded", body = crate::routes::geo::doc::GeoErrorDoc),
+    )
+)]
+pub(crate) async fn epcis(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> GeoResult<Response> {
     let geo = geo(&state)?;
     let pairs = Pairs::parse(raw.as_deref());
     let c = params::common(&pairs, &EPCI)?;
@@ -547,7 +649,23 @@ async fn epcis(State(state): State<AppState>, RawQuery(raw): RawQuery) -> GeoRes
     Ok(render::list(geo, Resource::Epci, items, c))
 }
 
-async fn epci(
+#[utoipa::path(
+    get,
+    path = "/epcis/{code}",
+    tag = "api-geo",
+    summary = "One EPCI (by SIREN)",
+    params(
+        ("code" = String, Path, description = "INSEE code, SIREN, département or région code"),
+        crate::routes::geo::doc::GeoFormatDoc,
+    ),
+    responses(
+        (status = 200, description = "JSON, or GeoJSON with `format=geojson`", body = crate::routes::geo::doc::EpciDoc),
+        (status = 400, description = "A parameter is invalid (API Géo error body)", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 404, description = "Unknown code", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 503, description = "The administrative reference is not loaded", body = crate::routes::geo::doc::GeoErrorDoc),
+    )
+)]
+pub(crate) async fn epci(
     State(state): State<AppState>,
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
@@ -558,7 +676,24 @@ async fn epci(
     Ok(render::one(&geo, Resource::Epci, (idx as u32, None), &c))
 }
 
-async fn epci_communes(
+#[utoipa::path(
+    get,
+    path = "/epcis/{code}/communes",
+    tag = "api-geo",
+    summary = "The member communes of an EPCI",
+    params(
+        ("code" = String, Path, description = "INSEE code, SIREN, département or région code"),
+        crate::routes::geo::doc::GeoFilterDoc,
+        crate::routes::geo::doc::GeoFormatDoc,
+    ),
+    responses(
+        (status = 200, description = "JSON, or GeoJSON with `format=geojson`", body = [crate::routes::geo::doc::CommuneDoc]),
+        (status = 400, description = "A parameter is invalid (API Géo error body)", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 404, description = "Unknown code", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 503, description = "The administrative reference is not loaded", body = crate::routes::geo::doc::GeoErrorDoc),
+    )
+)]
+pub(crate) async fn epci_communes(
     State(state): State<AppState>,
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
@@ -594,7 +729,22 @@ fn zone_filter(pairs: &Pairs) -> GeoResult<Option<Vec<Zone>>> {
         .transpose()
 }
 
-async fn departements(
+#[utoipa::path(
+    get,
+    path = "/departements",
+    tag = "api-geo",
+    summary = "Départements",
+    params(
+        crate::routes::geo::doc::GeoFilterDoc,
+        crate::routes::geo::doc::GeoFormatDoc,
+    ),
+    responses(
+        (status = 200, description = "JSON, or GeoJSON with `format=geojson`", body = [crate::routes::geo::doc::DepartementDoc]),
+        (status = 400, description = "A parameter is invalid (API Géo error body)", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 503, description = "The administrative reference is not loaded", body = crate::routes::geo::doc::GeoErrorDoc),
+    )
+)]
+pub(crate) async fn departements(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> GeoResult<Response> {
@@ -638,7 +788,23 @@ fn select_departements(
     Ok(finish(geo, items, c, |_| 0))
 }
 
-async fn departement(
+#[utoipa::path(
+    get,
+    path = "/departements/{code}",
+    tag = "api-geo",
+    summary = "One département, with its contour derived from its communes",
+    params(
+        ("code" = String, Path, description = "INSEE code, SIREN, département or région code"),
+        crate::routes::geo::doc::GeoFormatDoc,
+    ),
+    responses(
+        (status = 200, description = "JSON, or GeoJSON with `format=geojson`", body = crate::routes::geo::doc::DepartementDoc),
+        (status = 400, description = "A parameter is invalid (API Géo error body)", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 404, description = "Unknown code", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 503, description = "The administrative reference is not loaded", body = crate::routes::geo::doc::GeoErrorDoc),
+    )
+)]
+pub(crate) async fn departement(
     State(state): State<AppState>,
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
@@ -653,7 +819,24 @@ async fn departement(
     Ok(render::one(&geo, Resource::Departement, (idx as u32, None), &c))
 }
 
-async fn departement_communes(
+#[utoipa::path(
+    get,
+    path = "/departements/{code}/communes",
+    tag = "api-geo",
+    summary = "The communes of a département",
+    params(
+        ("code" = String, Path, description = "INSEE code, SIREN, département or région code"),
+        crate::routes::geo::doc::GeoFilterDoc,
+        crate::routes::geo::doc::GeoFormatDoc,
+    ),
+    responses(
+        (status = 200, description = "JSON, or GeoJSON with `format=geojson`", body = [crate::routes::geo::doc::CommuneDoc]),
+        (status = 400, description = "A parameter is invalid (API Géo error body)", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 404, description = "Unknown code", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 503, description = "The administrative reference is not loaded", body = crate::routes::geo::doc::GeoErrorDoc),
+    )
+)]
+pub(crate) async fn departement_communes(
     State(state): State<AppState>,
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
@@ -668,7 +851,25 @@ async fn departement_communes(
     Ok(render::list(geo, Resource::Commune, items, c))
 }
 
-async fn regions(State(state): State<AppState>, RawQuery(raw): RawQuery) -> GeoResult<Response> {
+#[utoipa::path(
+    get,
+    path = "/regions",
+    tag = "api-geo",
+    summary = "Régions",
+    params(
+        crate::routes::geo::doc::GeoFilterDoc,
+        crate::routes::geo::doc::GeoFormatDoc,
+    ),
+    responses(
+        (status = 200, description = "JSON, or GeoJSON with `format=geojson`", body = [crate::routes::geo::doc::RegionDoc]),
+        (status = 400, description = "A parameter is invalid (API Géo error body)", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 503, description = "The administrative reference is not loaded", body = crate::routes::geo::doc::GeoErrorDoc),
+    )
+)]
+pub(crate) async fn regions(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> GeoResult<Response> {
     let geo = geo(&state)?;
     let pairs = Pairs::parse(raw.as_deref());
     let c = params::common(&pairs, &REGION)?;
@@ -697,7 +898,23 @@ async fn regions(State(state): State<AppState>, RawQuery(raw): RawQuery) -> GeoR
     Ok(render::list(geo, Resource::Region, items, c))
 }
 
-async fn region(
+#[utoipa::path(
+    get,
+    path = "/regions/{code}",
+    tag = "api-geo",
+    summary = "One région, with its contour derived from its départements",
+    params(
+        ("code" = String, Path, description = "INSEE code, SIREN, département or région code"),
+        crate::routes::geo::doc::GeoFormatDoc,
+    ),
+    responses(
+        (status = 200, description = "JSON, or GeoJSON with `format=geojson`", body = crate::routes::geo::doc::RegionDoc),
+        (status = 400, description = "A parameter is invalid (API Géo error body)", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 404, description = "Unknown code", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 503, description = "The administrative reference is not loaded", body = crate::routes::geo::doc::GeoErrorDoc),
+    )
+)]
+pub(crate) async fn region(
     State(state): State<AppState>,
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
@@ -712,7 +929,24 @@ async fn region(
     Ok(render::one(&geo, Resource::Region, (idx as u32, None), &c))
 }
 
-async fn region_departements(
+#[utoipa::path(
+    get,
+    path = "/regions/{code}/departements",
+    tag = "api-geo",
+    summary = "The départements of a région",
+    params(
+        ("code" = String, Path, description = "INSEE code, SIREN, département or région code"),
+        crate::routes::geo::doc::GeoFilterDoc,
+        crate::routes::geo::doc::GeoFormatDoc,
+    ),
+    responses(
+        (status = 200, description = "JSON, or GeoJSON with `format=geojson`", body = [crate::routes::geo::doc::DepartementDoc]),
+        (status = 400, description = "A parameter is invalid (API Géo error body)", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 404, description = "Unknown code", body = crate::routes::geo::doc::GeoErrorDoc),
+        (status = 503, description = "The administrative reference is not loaded", body = crate::routes::geo::doc::GeoErrorDoc),
+    )
+)]
+pub(crate) async fn region_departements(
     State(state): State<AppState>,
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
