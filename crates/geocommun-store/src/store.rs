@@ -559,7 +559,11 @@ impl Store {
         let Some((bytes, _)) = self.backend.file(&id.to_string()).await? else {
             return Err(Error::conflict("no file: upload the BAL first"));
         };
-        let covered = self.authority(&client, &r.commune).await.is_ok();
+        let covered = match self.authority(&client, &r.commune).await {
+            Ok(_) => true,
+            Err(Error::Forbidden { .. }) => false,
+            Err(e) => return Err(e),
+        };
         let current = self.backend.current_revision(&r.commune).await?;
         let current = match &current {
             Some(c) => Some((

@@ -124,18 +124,11 @@ impl Harness {
         Some(Self::with(&url, Cleanup::Postgres { admin_url, schema }).await)
     }
 
+    /// Closes the store; the schema of a PostgreSQL test is dropped when the harness is
+    /// (also when a test panics).
     pub async fn finish(self) {
         self.store.close().await;
-        if let Cleanup::Postgres { admin_url, schema } = &self.cleanup {
-            let mut admin = sqlx::PgConnection::connect(admin_url).await.expect("reconnect");
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA \"{schema}\" CASCADE")))
-                .execute(&mut admin)
-                .await
-                .expect("drop the test schema");
-            admin.close().await.ok();
-        }
     }
-
     /// A client, authenticated through its token.
     pub async fn client(&self, name: &str, perimeter: &[&str]) -> Client {
         let perimeter = perimeter.iter().map(|p| p.parse().expect("perimeter entry")).collect();
@@ -174,6 +167,28 @@ impl Harness {
         let (code, _) = self.send_and_read_code(client, h.id, &email).await;
         self.store.validate_code(client, h.id, &code).await.expect("right code");
         h.id
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        let Cleanup::Postgres { admin_url, schema } = &self.cleanup else { return };
+        let (url, sql) = (admin_url.clone(), format!("DROP SCHEMA \"{schema}\" CASCADE"));
+        // Drop may run inside the test's runtime (even while it unwinds): use another thread.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(async {
+                let mut admin = sqlx::PgConnection::connect(&url).await?;
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await?;
+                admin.close().await
+            })
+            .map_err(std::io::Error::other)
+        })
+        .join();
+        assert!(
+            matches!(dropped, Ok(Ok(()))) || std::thread::panicking(),
+            "could not drop test schema {schema}: {dropped:?}"
+        );
     }
 }
 
