@@ -42,6 +42,8 @@ enum Cleanup {
 
 pub struct Harness {
     pub store: Store,
+    /// The store's URL, for the few tests that go around it.
+    pub url: String,
     pub clock: ManualClock,
     pub sink: SmtpSink,
     cleanup: Cleanup,
@@ -69,7 +71,7 @@ impl Harness {
         .expect("mailer");
         let config = config_without_mail().with_clock(Arc::new(clock.clone())).with_mailer(mailer);
         let store = Store::open(url, config).await.expect("open the store");
-        Self { store, clock, sink, cleanup }
+        Self { store, url: url.to_owned(), clock, sink, cleanup }
     }
 
     pub async fn sqlite() -> Self {
@@ -129,6 +131,18 @@ impl Harness {
     pub async fn finish(self) {
         self.store.close().await;
     }
+    /// Runs one statement on the database directly, around the store (rows affected).
+    pub async fn raw(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        if self.url.starts_with("sqlite:") {
+            let mut c = sqlx::SqliteConnection::connect(&self.url).await?;
+            Ok(sqlx::query(sql).execute(&mut c).await?.rows_affected())
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.url).await?;
+            Ok(sqlx::query(sql).execute(&mut c).await?.rows_affected())
+        }
+    }
+
     /// A client, authenticated through its token.
     pub async fn client(&self, name: &str, perimeter: &[&str]) -> Client {
         let perimeter = perimeter.iter().map(|p| p.parse().expect("perimeter entry")).collect();

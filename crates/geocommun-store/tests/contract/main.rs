@@ -60,7 +60,23 @@ contract!(
     revisions::mass_deletion_error_and_warning,
     revisions::concurrent_publications_one_wins,
     revisions::published_revisions_are_immutable,
+    revisions::concurrent_writes_queue_instead_of_failing,
 );
+
+/// One file: what was written is there when the file is opened again.
+#[tokio::test]
+async fn sqlite_file_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("commons.db").display());
+    let store = geocommun_store::Store::open(&url, harness::config_without_mail()).await.unwrap();
+    let new = store.create_client("c", vec![]).await.unwrap();
+    assert!(dir.path().join("commons.db-wal").exists(), "WAL mode");
+    store.close().await;
+    let store = geocommun_store::Store::open(&url, harness::config_without_mail()).await.unwrap();
+    assert_eq!(store.authenticate(&new.token).await.unwrap(), new.client);
+    assert_eq!(store.backend_name(), "sqlite");
+    store.close().await;
+}
 
 #[tokio::test]
 async fn open_refuses_unknown_urls() {

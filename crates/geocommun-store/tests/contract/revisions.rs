@@ -263,7 +263,31 @@ pub async fn published_revisions_are_immutable(h: &Harness) {
     assert!(matches!(s.upload_file(&client, r.id, b"x").await, Err(Error::Conflict { .. })));
     assert!(matches!(s.compute(&client, r.id).await, Err(Error::Conflict { .. })));
     assert!(matches!(s.publish(&client, r.id).await, Err(Error::Conflict { .. })));
-    let after = s.revision(r.id).await.unwrap();
-    assert_eq!(after.report, s.revision(r.id).await.unwrap().report);
-    assert_eq!(after.status, RevisionStatus::Published);
+    assert_eq!(s.revision(r.id).await.unwrap().status, RevisionStatus::Published);
+    // The database itself refuses, whoever asks.
+    let id = r.id;
+    for sql in [
+        format!("UPDATE revisions SET commune = '54084' WHERE id = '{id}'"),
+        format!("DELETE FROM revisions WHERE id = '{id}'"),
+        format!("UPDATE revision_files SET bytes = sha256 WHERE revision_id = '{id}'"),
+        format!("DELETE FROM revision_files WHERE revision_id = '{id}'"),
+    ] {
+        let err = h.raw(&sql).await.expect_err(&sql);
+        assert!(err.to_string().contains("immutable") || err.to_string().contains("kept"), "{err}");
+    }
+    assert_eq!(s.file(r.id).await.unwrap().bytes, bal(PERRECY));
+}
+
+pub async fn concurrent_writes_queue_instead_of_failing(h: &Harness) {
+    let s = &h.store;
+    let client = &h.client("c", &["departement:71"]).await;
+    let creations = (0..16).map(|i| async move {
+        let c = s.create_client(&format!("client {i}"), vec![]).await?;
+        s.authenticate(&c.token).await?;
+        s.create_revision(client, PERRECY, RevisionContext::default()).await
+    });
+    let results = futures::future::join_all(creations).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(s.revisions(PERRECY).await.unwrap().len(), 16);
+    assert_eq!(s.clients().await.unwrap().len(), 17);
 }
