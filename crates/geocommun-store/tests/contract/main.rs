@@ -85,3 +85,26 @@ async fn open_refuses_unknown_urls() {
         .unwrap_err();
     assert!(matches!(err, geocommun_store::Error::Invalid { field: "database url", .. }), "{err}");
 }
+
+/// The server holds the store in an `Arc` and awaits it in axum handlers: the store must be
+/// `Send + Sync` and its futures `Send`.
+#[test]
+fn store_and_its_futures_are_send() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync::<geocommun_store::Store>();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("c.db").display());
+        let store =
+            geocommun_store::Store::open(&url, harness::config_without_mail()).await.unwrap();
+        let client = store.create_client("c", vec![]).await.unwrap().client;
+        let id = geocommun_store::RevisionId(uuid::Uuid::nil());
+        send(&store.publish(&client, id));
+        send(&store.compute(&client, id));
+        send(&store.send_code(&client, geocommun_store::HabilitationId(uuid::Uuid::nil()), "a"));
+        send(&store.import_mairie_directory("f", b""));
+        store.close().await;
+    });
+}
