@@ -23,6 +23,7 @@
 mod backend;
 pub mod client;
 pub mod clock;
+pub mod consolidate;
 pub mod directory;
 pub mod error;
 pub mod habilitation;
@@ -37,6 +38,9 @@ pub mod territory;
 
 pub use client::{Client, NewClient, PerimeterEntry};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use consolidate::{
+    CommuneFacts, Consolidation, ConsolidationSummary, IdKind, IdRow, consolidate,
+};
 pub use directory::{DirectoryEntry, DirectoryImport, parse_directory};
 pub use error::{Error, FileProblem, Result};
 pub use habilitation::{Habilitation, HabilitationStatus};

@@ -152,6 +152,10 @@ pub struct RevisionReport {
     pub deletion: Option<Deletion>,
     /// The validator's whole JSON report (geocommun-bal, the reference's keys).
     pub validation: serde_json::Value,
+    /// What consolidating the file gave: counts, identifiers kept or new, flags (reports
+    /// computed before consolidation existed have none).
+    #[serde(default)]
+    pub consolidation: Option<crate::consolidate::ConsolidationSummary>,
 }
 
 /// What publishing changed.

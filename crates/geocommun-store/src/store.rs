@@ -5,12 +5,14 @@ use std::sync::Arc;
 
 use geocommun_admin::AdminRegistry;
 use geocommun_bal::{MiniCog, Options, Severity, Validator};
+use geocommun_model::{BanId, CodeInsee};
 
 use crate::backend::{
-    Backend, ClientRow, HabilitationRow, PublishArgs, RevisionRow, postgres, sqlite,
+    Backend, ClientRow, HabilitationRow, PublishArgs, RevisionRow, SavedReport, postgres, sqlite,
 };
 use crate::client::{Client, NewClient, PerimeterEntry};
 use crate::clock::{Clock, SystemClock, Timestamp};
+use crate::consolidate::{CommuneFacts, Consolidation, IdKind, IdRow, consolidate};
 use crate::directory::{DirectoryImport, parse_directory};
 use crate::error::{Error, Result};
 use crate::habilitation::{Habilitation, HabilitationStatus};
@@ -572,14 +574,20 @@ impl Store {
             )),
             None => None,
         };
+        let previous = match &current {
+            Some((c, _)) => self.id_rows(*c).await?,
+            None => Vec::new(),
+        };
         let cog = Arc::clone(&self.config.cog);
         let today = geocommun_bal::Date::from_days(self.now().days());
         let commune = r.commune.clone();
-        let (bal, facts) = tokio::task::spawn_blocking(move || {
+        let (code, commune_facts) = self.consolidation_input(&r.commune)?;
+        let (bal, facts, consolidation) = tokio::task::spawn_blocking(move || {
             let options = Options { today, ..Options::default() };
             let report = Validator::new(&cog, options).validate_bytes(&bytes);
             let facts = file_facts(&bytes, &commune);
-            (report, facts)
+            let consolidation = consolidate(code, &commune_facts, &bytes, &previous);
+            (report, facts, consolidation)
         })
         .await
         .map_err(|e| Error::Corrupt(format!("validation task failed: {e}")))?;
@@ -611,6 +619,7 @@ impl Store {
             platform,
             deletion,
             validation,
+            consolidation: Some(consolidation.summary),
         };
         let json =
             serde_json::to_string(&report).map_err(|e| Error::Corrupt(format!("report: {e}")))?;
@@ -618,14 +627,15 @@ impl Store {
         let base = current.map(|(c, _)| c.to_string());
         let saved = self
             .backend
-            .save_report(
-                &id.to_string(),
-                status.as_str(),
-                &json,
-                i64::try_from(facts.addresses).unwrap_or(i64::MAX),
-                base.as_deref(),
-                self.now().0,
-            )
+            .save_report(&SavedReport {
+                id: &id.to_string(),
+                status: status.as_str(),
+                report: &json,
+                address_count: i64::try_from(facts.addresses).unwrap_or(i64::MAX),
+                base_revision_id: base.as_deref(),
+                at: self.now().0,
+                ids: &consolidation.ids,
+            })
             .await?;
         if !saved {
             return Err(Error::conflict(format!("revision {id} was published meanwhile")));
@@ -681,6 +691,70 @@ impl Store {
             previous: event.previous_revision_id,
             event,
         })
+    }
+
+    /// The commune code and what consolidation needs to know of it.
+    fn consolidation_input(&self, commune: &str) -> Result<(CodeInsee, CommuneFacts)> {
+        let code =
+            CodeInsee::parse(commune).map_err(|e| Error::invalid("commune", e.to_string()))?;
+        let facts = self.config.territory.commune_facts(commune).ok_or_else(|| {
+            Error::invalid("commune", format!("`{commune}` is not a current commune"))
+        })?;
+        Ok((code, facts))
+    }
+
+    /// The identifier table a revision's computation gave (empty if never computed).
+    pub async fn id_rows(&self, id: RevisionId) -> Result<Vec<IdRow>> {
+        self.backend
+            .consolidated_ids(&id.to_string())
+            .await?
+            .into_iter()
+            .map(|(kind, key, ban_id, cle_interop)| {
+                Ok(IdRow {
+                    kind: IdKind::from_stored(&kind)?,
+                    key,
+                    ban_id: BanId::parse(&ban_id)
+                        .map_err(|e| Error::Corrupt(format!("consolidated id: {e}")))?,
+                    cle_interop,
+                })
+            })
+            .collect()
+    }
+
+    /// A computed revision consolidated: its file read again with the identifiers its
+    /// computation gave, so the same revision always gives the same identifiers.
+    pub async fn consolidated_revision(&self, id: RevisionId) -> Result<Consolidation> {
+        let r = self.revision(id).await?;
+        if r.computed_at.is_none() {
+            return Err(Error::conflict(format!("revision {id} is not computed yet")));
+        }
+        let file = self.file(id).await?;
+        let ids = self.id_rows(id).await?;
+        let (code, facts) = self.consolidation_input(&r.commune)?;
+        tokio::task::spawn_blocking(move || consolidate(code, &facts, &file.bytes, &ids))
+            .await
+            .map_err(|e| Error::Corrupt(format!("consolidation task failed: {e}")))
+    }
+
+    /// The commune's current revision consolidated (`None`: no published BAL, the national
+    /// base keeps the fallback data for it).
+    pub async fn consolidated(&self, commune: &str) -> Result<Option<Consolidation>> {
+        match self.backend.current_revision(commune).await? {
+            Some(row) => {
+                Ok(Some(self.consolidated_revision(RevisionId::parse_stored(&row.id)?).await?))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Every commune with a current revision, with that revision, by code.
+    pub async fn current_revisions(&self) -> Result<Vec<(String, RevisionId)>> {
+        self.backend
+            .current_pointers()
+            .await?
+            .into_iter()
+            .map(|(c, id)| Ok((c, RevisionId::parse_stored(&id)?)))
+            .collect()
     }
 
     /// One revision, with its report.

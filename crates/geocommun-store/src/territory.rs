@@ -6,6 +6,7 @@ use geocommun_admin::{AdminRegistry, CommuneKind};
 use geocommun_model::CodeInsee;
 
 use crate::client::PerimeterEntry;
+use crate::consolidate::CommuneFacts;
 
 /// The administrative map, as the store sees it.
 pub trait Territory: Send + Sync {
@@ -18,6 +19,12 @@ pub trait Territory: Send + Sync {
 
     /// Whether the entry covers the commune.
     fn covers(&self, entry: &PerimeterEntry, commune: &str) -> bool;
+
+    /// What consolidation needs of a current commune (name, postcodes, context, centre,
+    /// bounding box); by default, its name alone.
+    fn commune_facts(&self, code: &str) -> Option<CommuneFacts> {
+        self.commune_name(code).map(|name| CommuneFacts { name, ..CommuneFacts::default() })
+    }
 }
 
 fn current<'a>(registry: &'a AdminRegistry, code: &str) -> Option<&'a geocommun_admin::Commune> {
@@ -47,5 +54,17 @@ impl Territory for AdminRegistry {
             }
             PerimeterEntry::Departement(d) => &c.departement == d,
         }
+    }
+
+    fn commune_facts(&self, code: &str) -> Option<CommuneFacts> {
+        let c = current(self, code)?;
+        Some(CommuneFacts {
+            name: c.nom.clone(),
+            postcodes: c.codes_postaux.clone(),
+            population: c.population,
+            context: self.context(&c.departement),
+            centre: c.centre,
+            bbox: c.bbox.map(|b| (b.min, b.max)),
+        })
     }
 }

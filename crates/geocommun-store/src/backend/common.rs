@@ -9,9 +9,12 @@ macro_rules! common_queries {
 
         use crate::backend::{
             ClientRow, EventRow, HabilitationRow, NewEvent, PublishArgs, PublishOutcome,
-            RevisionRow,
+            RevisionRow, SavedReport,
         };
         use crate::error::{Error, Result};
+
+        /// Identifier rows per `INSERT` (4 parameters each, under SQLite's 32,766).
+        const ID_ROWS_PER_INSERT: usize = 1_000;
 
         const CLIENT_COLUMNS: &str = "id, name, token_hash, created_at, revoked_at";
         const HABILITATION_COLUMNS: &str = "id, client_id, commune, status, email, code_mac, \
@@ -424,15 +427,9 @@ macro_rules! common_queries {
             }
 
             /// Saves a computation unless the revision was published meanwhile.
-            pub(crate) async fn save_report(
-                &self,
-                id: &str,
-                status: &str,
-                report: &str,
-                address_count: i64,
-                base_revision_id: Option<&str>,
-                at: i64,
-            ) -> Result<bool> {
+            pub(crate) async fn save_report(&self, c: &SavedReport<'_>) -> Result<bool> {
+                let SavedReport { id, status, report, address_count, base_revision_id, at, ids } =
+                    *c;
                 let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE revisions SET status = $2, report = $3, address_count = $4, \
@@ -449,9 +446,75 @@ macro_rules! common_queries {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+                if done != 1 {
+                    return Ok(false);
+                }
+                sqlx::query("DELETE FROM consolidated_ids WHERE revision_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                for chunk in ids.chunks(ID_ROWS_PER_INSERT) {
+                    let mut sql = String::from(
+                        "INSERT INTO consolidated_ids (revision_id, kind, key, ban_id, cle_interop) \
+                         VALUES ",
+                    );
+                    for i in 0..chunk.len() {
+                        let b = i * 4 + 2;
+                        if i > 0 {
+                            sql.push_str(", ");
+                        }
+                        sql.push_str(&format!("($1, ${b}, ${}, ${}, ${})", b + 1, b + 2, b + 3));
+                    }
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
+                    for r in chunk {
+                        q = q
+                            .bind(r.kind.as_str())
+                            .bind(r.key.clone())
+                            .bind(r.ban_id.to_string())
+                            .bind(r.cle_interop.clone());
+                    }
+                    q.execute(&mut *tx).await?;
+                }
                 tx.commit().await?;
-                Ok(done == 1)
+                Ok(true)
             }
+
+            /// The identifier table of a computed revision.
+            pub(crate) async fn consolidated_ids(
+                &self,
+                revision_id: &str,
+            ) -> Result<Vec<(String, String, String, Option<String>)>> {
+                let rows = sqlx::query(
+                    "SELECT kind, key, ban_id, cle_interop FROM consolidated_ids \
+                     WHERE revision_id = $1 ORDER BY kind, key",
+                )
+                .bind(revision_id)
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get("kind")?,
+                            r.try_get("key")?,
+                            r.try_get("ban_id")?,
+                            r.try_get("cle_interop")?,
+                        ))
+                    })
+                    .collect()
+            }
+
+            /// Every commune with a current revision, with that revision's id, by code.
+            pub(crate) async fn current_pointers(&self) -> Result<Vec<(String, String)>> {
+                let rows = sqlx::query(
+                    "SELECT commune, revision_id FROM current_revisions ORDER BY commune",
+                )
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get("commune")?, r.try_get("revision_id")?)))
+                    .collect()
+            }
+
 
             /// Publishes in one transaction: moves the commune's current pointer from the
             /// revision the report was computed against (optimistic check), marks the revision

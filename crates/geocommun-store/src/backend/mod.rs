@@ -76,6 +76,18 @@ pub(crate) struct PublishArgs {
     pub at: i64,
 }
 
+/// A computation to save: the report and the consolidation's identifier table.
+#[derive(Clone, Copy)]
+pub(crate) struct SavedReport<'a> {
+    pub id: &'a str,
+    pub status: &'a str,
+    pub report: &'a str,
+    pub address_count: i64,
+    pub base_revision_id: Option<&'a str>,
+    pub at: i64,
+    pub ids: &'a [crate::consolidate::IdRow],
+}
+
 pub(crate) struct PublishOutcome {
     pub event: EventRow,
 }
@@ -191,16 +203,17 @@ impl Backend {
     pub(crate) async fn file(&self, id: &str) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
         dispatch!(self.file(id))
     }
-    pub(crate) async fn save_report(
+    pub(crate) async fn save_report(&self, c: &SavedReport<'_>) -> Result<bool> {
+        dispatch!(self.save_report(c))
+    }
+    pub(crate) async fn consolidated_ids(
         &self,
-        id: &str,
-        status: &str,
-        report: &str,
-        address_count: i64,
-        base_revision_id: Option<&str>,
-        at: i64,
-    ) -> Result<bool> {
-        dispatch!(self.save_report(id, status, report, address_count, base_revision_id, at))
+        revision_id: &str,
+    ) -> Result<Vec<(String, String, String, Option<String>)>> {
+        dispatch!(self.consolidated_ids(revision_id))
+    }
+    pub(crate) async fn current_pointers(&self) -> Result<Vec<(String, String)>> {
+        dispatch!(self.current_pointers())
     }
     pub(crate) async fn publish(&self, p: &PublishArgs) -> Result<PublishOutcome> {
         dispatch!(self.publish(p))

@@ -14,8 +14,10 @@ const CONNECTIONS: u32 = 10;
 const EVENTS_LOCK: i64 = 0x6765_6f63_6576_0001;
 
 /// The migrations, embedded in the binary.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "commons", include_str!("../../migrations/postgres/0001_commons.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "commons", include_str!("../../migrations/postgres/0001_commons.sql")),
+    (2, "consolidated ids", include_str!("../../migrations/postgres/0002_consolidated_ids.sql")),
+];
 
 pub(crate) struct PgStore {
     read: PgPool,

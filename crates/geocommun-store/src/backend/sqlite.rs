@@ -17,8 +17,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const READERS: u32 = 4;
 
 /// The migrations, embedded in the binary.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "commons", include_str!("../../migrations/sqlite/0001_commons.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "commons", include_str!("../../migrations/sqlite/0001_commons.sql")),
+    (2, "consolidated ids", include_str!("../../migrations/sqlite/0002_consolidated_ids.sql")),
+];
 
 pub(crate) struct SqliteStore {
     read: SqlitePool,

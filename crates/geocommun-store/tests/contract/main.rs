@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::many_single_char_names)]
 
 mod clients;
+mod consolidation;
 mod habilitations;
 mod harness;
 mod revisions;
@@ -61,6 +62,8 @@ contract!(
     revisions::concurrent_publications_one_wins,
     revisions::published_revisions_are_immutable,
     revisions::concurrent_writes_queue_instead_of_failing,
+    consolidation::real_bals_become_addresses,
+    consolidation::republishing_a_renamed_street_keeps_ids,
 );
 
 /// One file: what was written is there when the file is opened again.
