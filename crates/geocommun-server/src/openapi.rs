@@ -24,6 +24,18 @@ use utoipa::OpenApi;
         crate::routes::misc::health,
         crate::routes::misc::metrics,
         crate::routes::misc::openapi_json,
+        crate::routes::publication::create_revision,
+        crate::routes::publication::upload,
+        crate::routes::publication::compute,
+        crate::routes::publication::publish,
+        crate::routes::publication::create_habilitation,
+        crate::routes::publication::habilitation,
+        crate::routes::publication::send_code,
+        crate::routes::publication::validate_code,
+        crate::routes::publication::revisions,
+        crate::routes::publication::current_revision,
+        crate::routes::publication::revision,
+        crate::routes::publication::download,
     ),
     components(schemas(
         crate::dto::FeatureCollection,
@@ -43,11 +55,19 @@ use utoipa::OpenApi;
         crate::csv::CsvSearchForm,
         crate::csv::CsvReverseForm,
         crate::error::ErrorBody,
+        crate::routes::publication::RevisionDto,
+        crate::routes::publication::HabilitationDto,
+        crate::routes::publication::PublicationDto,
+        crate::routes::publication::CreateRevisionBody,
+        crate::routes::publication::SendCodeBody,
+        crate::routes::publication::ValidateCodeBody,
     )),
     tags(
         (name = "geocoding", description = "api-adresse / Géoplateforme geocoding"),
         (name = "csv", description = "CSV batch geocoding (streamed)"),
         (name = "bal", description = "Base Adresse Locale files: validation like the reference validator"),
+        (name = "publication", description = "BAL publication in the spirit of api-depot: revisions, habilitations \
+            by e-mailed code. Writing routes need `Authorization: Bearer gc_…` (a client token)"),
         (name = "operations", description = "Health, metrics, this document"),
     )
 )]
