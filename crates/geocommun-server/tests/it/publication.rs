@@ -32,10 +32,60 @@ struct World {
     sink: SmtpSink,
     token: String,
     _dir: tempfile::TempDir,
+    /// PostgreSQL: the admin URL and the test's schema, dropped at the end.
+    pg: Option<(String, String)>,
 }
 
-async fn world() -> World {
+/// A store on SQLite (a temporary file).
+async fn sqlite_world() -> World {
     let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("commons.db").display());
+    world(&url, dir, None).await
+}
+
+/// A store on PostgreSQL (`GEOCOMMUN_TEST_PG_URL`, a schema of its own), `None` when
+/// PostgreSQL is unreachable outside CI.
+async fn postgres_world() -> Option<World> {
+    use sqlx::Connection as _;
+    let admin_url = std::env::var("GEOCOMMUN_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
+        Ok(c) => c,
+        Err(e) => {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "PostgreSQL unreachable: {e}");
+            eprintln!("SKIPPED (publication end to end on PostgreSQL): {admin_url}: {e}");
+            return None;
+        }
+    };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let schema = format!("geocommun_test_{now}_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{schema}\"")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.ok();
+    let sep = if admin_url.contains('?') { '&' } else { '?' };
+    let url = format!("{admin_url}{sep}options=-c%20search_path%3D{schema}");
+    Some(world(&url, tempfile::tempdir().unwrap(), Some((admin_url, schema))).await)
+}
+
+impl World {
+    async fn finish(self) {
+        if let Some(store) = self.state.store() {
+            store.close().await;
+        }
+        if let Some((admin_url, schema)) = self.pg {
+            use sqlx::Connection as _;
+            let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA \"{schema}\" CASCADE")))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn world(url: &str, dir: tempfile::TempDir, pg: Option<(String, String)>) -> World {
     let sink = SmtpSink::start().await.unwrap();
     let mailer = Mailer::new(&SmtpConfig {
         host: "127.0.0.1".into(),
@@ -47,8 +97,7 @@ async fn world() -> World {
     .unwrap();
     let config =
         StoreConfig::new(Arc::clone(&REGISTRY), ServerSecret::random()).with_mailer(mailer);
-    let url = format!("sqlite://{}", dir.path().join("commons.db").display());
-    let store = Store::open(&url, config).await.unwrap();
+    let store = Store::open(url, config).await.unwrap();
     store
         .import_mairie_directory(
             "annuaire.csv",
@@ -61,7 +110,7 @@ async fn world() -> World {
         store.create_client("mes-adresses", vec![]).await.unwrap().token.expose().to_owned();
     let state = AppState::new(engine(), ServerConfig::default());
     state.set_store(Arc::new(store));
-    World { app: router(state.clone()), state, sink, token, _dir: dir }
+    World { app: router(state.clone()), state, sink, token, _dir: dir, pg }
 }
 
 impl World {
@@ -127,8 +176,20 @@ async fn first(app: &Router, q: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn habilitated_client_publishes_and_search_answers() {
-    let w = world().await;
+async fn sqlite_habilitated_client_publishes_and_search_answers() {
+    let w = sqlite_world().await;
+    publish_and_search(&w).await;
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_habilitated_client_publishes_and_search_answers() {
+    let Some(w) = postgres_world().await else { return };
+    publish_and_search(&w).await;
+    w.finish().await;
+}
+
+async fn publish_and_search(w: &World) {
     // Without a token, or outside its perimeter without habilitation: refused.
     let r = w.call("POST", "/communes/71346/revisions", Body::empty(), false).await;
     assert_error(&r, 401, "unauthenticated");
