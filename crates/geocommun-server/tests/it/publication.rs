@@ -250,3 +250,16 @@ async fn publication_routes_without_a_store_answer_503() {
     let app = crate::common::app();
     assert_error(&get(&app, "/communes/71346/revisions").await, 503, "unavailable");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_larger_than_the_limit_is_413() {
+    let w = sqlite_world().await;
+    let r = w.post("/communes/71346/revisions", &json!({})).await;
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let big = vec![b'x'; geocommun_server::routes::publication::UPLOAD_MAX_BYTES + 1];
+    let r = w.call("PUT", &format!("/revisions/{id}/files/bal"), Body::from(big), true).await;
+    assert_error(&r, 413, "payload_too_large");
+    let r = w.post(&format!("/revisions/{id}/compute"), &json!({})).await;
+    assert_error(&r, 409, "conflict");
+    w.finish().await;
+}
