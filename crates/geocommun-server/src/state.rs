@@ -105,6 +105,9 @@ impl AppState {
     /// back from a BAL to the fallback data). Returns how many communes were replaced.
     pub async fn reindex_communes(&self, communes: &[String]) -> geocommun_store::Result<usize> {
         let Some(store) = self.store() else { return Ok(0) };
+        // Held from reading the current revisions to the swap: two publications of one
+        // commune cannot swap in the older consolidation last.
+        let _guard = self.inner.reindex.lock().await;
         let mut consolidated = Vec::with_capacity(communes.len());
         for commune in communes {
             if let Some(c) = store.consolidated(commune).await? {
@@ -115,7 +118,6 @@ impl AppState {
             return Ok(0);
         }
         let n = consolidated.len();
-        let _guard = self.inner.reindex.lock().await;
         let engine = self.engine();
         let next = tokio::task::spawn_blocking(move || engine.replace_communes(&consolidated))
             .await
