@@ -279,7 +279,7 @@ quiet_phase startup
 log "geocommun serve on 127.0.0.1:$PORT (${INPUTS[*]})"
 snap "$RUN/tmp/cpu-start-0.json"
 t0=$(now)
-"$GBIN" serve --quiet --listen "127.0.0.1:$PORT" "${INPUTS[@]}" > "$RUN/logs/geocommun.log" 2>&1 &
+"$GBIN" serve --quiet --no-store --listen "127.0.0.1:$PORT" "${INPUTS[@]}" > "$RUN/logs/geocommun.log" 2>&1 &
 SERVER_PID=$!
 ok=0
 deadline=$(( $(date +%s) + STARTUP_TIMEOUT ))

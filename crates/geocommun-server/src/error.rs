@@ -32,12 +32,23 @@ pub enum ErrorCode {
     Timeout,
     /// A feature the server was started without (e.g. the COG of the BAL validator).
     Unavailable,
+    /// No bearer token, or an unknown or revoked one (publication routes).
+    Unauthenticated,
+    /// The client may not do this (perimeter, habilitation).
+    Forbidden,
+    /// The request conflicts with the current state (a concurrent publication, a file
+    /// already uploaded…); the message says what to do.
+    Conflict,
+    /// What the request refers to has expired (a habilitation code).
+    Gone,
+    /// Asked again too soon; `Retry-After` says when to retry.
+    RateLimited,
     /// A bug: logged, never detailed to the client.
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 16] = [
         Self::InvalidParameter,
         Self::InvalidBody,
         Self::InvalidCsv,
@@ -48,6 +59,11 @@ impl ErrorCode {
         Self::MethodNotAllowed,
         Self::Timeout,
         Self::Unavailable,
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::Conflict,
+        Self::Gone,
+        Self::RateLimited,
         Self::Internal,
     ];
 
@@ -61,6 +77,11 @@ impl ErrorCode {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Timeout | Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::Gone => StatusCode::GONE,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -77,6 +98,11 @@ impl ErrorCode {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Timeout => "timeout",
             Self::Unavailable => "unavailable",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::Conflict => "conflict",
+            Self::Gone => "gone",
+            Self::RateLimited => "rate_limited",
             Self::Internal => "internal",
         }
     }

@@ -77,6 +77,8 @@ pub fn router(state: AppState) -> Router {
         "/bal/validate",
         &post(routes::bal::validate).layer(DefaultBodyLimit::max(routes::bal::BAL_MAX_BYTES)),
     );
+    // Publication: no request timeout either (uploading and computing a large BAL).
+    let csv_routes = routes::publication::mount(csv_routes);
 
     fast.merge(csv_routes)
         .fallback(routes::misc::not_found)

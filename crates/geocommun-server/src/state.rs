@@ -20,6 +20,10 @@ struct Inner {
     geo: arc_swap::ArcSwapOption<crate::routes::geo::GeoData>,
     /// The COG of `POST /bal/validate`, once loaded.
     bal_cog: arc_swap::ArcSwapOption<geocommun_bal::MiniCog>,
+    /// The commons' store (publication routes, live index), once opened.
+    store: arc_swap::ArcSwapOption<geocommun_store::Store>,
+    /// Serialises engine rebuilds: each one starts from the engine the previous one made.
+    reindex: tokio::sync::Mutex<()>,
     config: ServerConfig,
     metrics: Metrics,
 }
@@ -43,6 +47,8 @@ impl AppState {
                 engine,
                 geo: arc_swap::ArcSwapOption::empty(),
                 bal_cog: arc_swap::ArcSwapOption::empty(),
+                store: arc_swap::ArcSwapOption::empty(),
+                reindex: tokio::sync::Mutex::new(()),
                 config,
                 metrics: Metrics::new(),
             }),
@@ -81,6 +87,53 @@ impl AppState {
     /// Validates BAL files against this COG from now on.
     pub fn set_bal_cog(&self, cog: Arc<geocommun_bal::MiniCog>) {
         self.inner.bal_cog.store(Some(cog));
+    }
+
+    /// The commons' store, if the server was started with one.
+    pub fn store(&self) -> Option<Arc<geocommun_store::Store>> {
+        self.inner.store.load_full()
+    }
+
+    /// Serves the publication routes over this store from now on.
+    pub fn set_store(&self, store: Arc<geocommun_store::Store>) {
+        self.inner.store.store(Some(store));
+    }
+
+    /// Rebuilds the segments of these communes from their current BAL revisions and swaps
+    /// the new engine in; readers keep answering from the previous engine meanwhile. A
+    /// commune without a current revision keeps what it has (the national base never goes
+    /// back from a BAL to the fallback data). Returns how many communes were replaced.
+    pub async fn reindex_communes(&self, communes: &[String]) -> geocommun_store::Result<usize> {
+        let Some(store) = self.store() else { return Ok(0) };
+        // Held from reading the current revisions to the swap: two publications of one
+        // commune cannot swap in the older consolidation last.
+        let _guard = self.inner.reindex.lock().await;
+        let mut consolidated = Vec::with_capacity(communes.len());
+        for commune in communes {
+            if let Some(c) = store.consolidated(commune).await? {
+                consolidated.push(c.commune);
+            }
+        }
+        if consolidated.is_empty() {
+            return Ok(0);
+        }
+        let n = consolidated.len();
+        let engine = self.engine();
+        let next = tokio::task::spawn_blocking(move || engine.replace_communes(&consolidated))
+            .await
+            .map_err(|e| geocommun_store::Error::Corrupt(format!("index rebuild failed: {e}")))?;
+        self.swap_engine(next);
+        tracing::info!(communes = n, "published communes indexed");
+        Ok(n)
+    }
+
+    /// Replaces every commune that has a current revision with its consolidated BAL (at
+    /// start-up, after the fallback files are loaded).
+    pub async fn index_published(&self) -> geocommun_store::Result<usize> {
+        let Some(store) = self.store() else { return Ok(0) };
+        let communes: Vec<String> =
+            store.current_revisions().await?.into_iter().map(|(c, _)| c).collect();
+        self.reindex_communes(&communes).await
     }
 
     pub fn config(&self) -> &ServerConfig {

@@ -3,6 +3,7 @@
 
 mod admin;
 mod bal;
+mod commons;
 mod data;
 mod eval;
 
@@ -64,6 +65,45 @@ enum Command {
         listen: SocketAddr,
         #[command(flatten)]
         data: DataArgs,
+        #[command(flatten)]
+        store: commons::StoreArgs,
+        /// Serve without the store (no publication routes, fallback data only).
+        #[arg(long)]
+        no_store: bool,
+    },
+    /// Clients of the publication API and their tokens (operator).
+    Client {
+        #[command(subcommand)]
+        command: commons::ClientCommand,
+        #[command(flatten)]
+        store: commons::StoreArgs,
+        #[command(flatten)]
+        admin: commons::AdminArgs,
+    },
+    /// The directory of the mairies' official e-mail addresses (operator).
+    Directory {
+        #[command(subcommand)]
+        command: commons::DirectoryCommand,
+        #[command(flatten)]
+        store: commons::StoreArgs,
+        #[command(flatten)]
+        admin: commons::AdminArgs,
+    },
+    /// Publish a BAL for a commune: create a revision, upload, compute, publish, print the
+    /// report summary (exit 1 when the file is refused). A running server picks it up at its
+    /// next start; publish through the HTTP API to update a running server at once.
+    Publish {
+        /// INSEE code of the commune.
+        commune: String,
+        /// The BAL CSV file.
+        file: PathBuf,
+        /// Publish as this client (`gc_…`); without it, as the operator.
+        #[arg(long, env = "GEOCOMMUN_CLIENT_TOKEN", hide_env_values = true)]
+        client_token: Option<String>,
+        #[command(flatten)]
+        store: commons::StoreArgs,
+        #[command(flatten)]
+        admin: commons::AdminArgs,
     },
     /// Import address files and report what was read and what was skipped.
     Import {
@@ -182,13 +222,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bal::validate(&files, profile.as_deref(), format, lang, &cog)
         }
         Command::Fix { input, output, cog } => bal::fix(&input, &output, &cog),
+        Command::Publish { commune, file, client_token, store, admin } => {
+            let ok = commons::publish(&commune, &file, client_token.as_deref(), &store, &admin)?;
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
         other => run_other(other).map(|()| ExitCode::SUCCESS),
     }
 }
 
 fn run_other(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve { listen, data } => serve(listen, &data),
+        Command::Serve { listen, data, store, no_store } => {
+            serve(listen, &data, (!no_store).then_some(&store))
+        }
+        Command::Client { command, store, admin } => commons::client(command, &store, &admin),
+        Command::Directory { command, store, admin } => commons::directory(command, &store, &admin),
         Command::Import { data, all_issues } => {
             let loaded = data::import(&data)?;
             data::print_report(&loaded.stats, if all_issues { usize::MAX } else { 20 });
@@ -221,11 +269,20 @@ fn run_other(command: Command) -> anyhow::Result<()> {
             let engine = data::load_engine(&data)?;
             eval::run(&engine, &queries, details.as_deref(), autocomplete)
         }
-        Command::Validate { .. } | Command::Fix { .. } => unreachable!("handled by run"),
+        Command::Validate { .. } | Command::Fix { .. } | Command::Publish { .. } => {
+            unreachable!("handled by run")
+        }
     }
 }
 
-fn serve(listen: SocketAddr, data: &DataArgs) -> anyhow::Result<()> {
+fn serve(
+    listen: SocketAddr,
+    data: &DataArgs,
+    store: Option<&commons::StoreArgs>,
+) -> anyhow::Result<()> {
+    if let Some(s) = store {
+        commons::check_url(&s.url)?;
+    }
     // The administrative reference (contours, unions) is prepared while the addresses load.
     let admin_dir = data::admin_dir(data);
     let geo = std::thread::spawn(move || admin_dir.map(|d| data::load_geo(&d)).transpose());
@@ -239,6 +296,7 @@ fn serve(listen: SocketAddr, data: &DataArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {listen}: is another server running there? choose another with --listen"))?;
         let state = geocommun_server::AppState::new(engine, geocommun_server::ServerConfig::default());
+        let registry = geo.as_ref().map(|g| std::sync::Arc::new(g.registry.clone()));
         if let Some(geo) = geo {
             // The BAL validator checks communes against the same COG as the API Géo routes.
             state.set_bal_cog(std::sync::Arc::new(geocommun_bal::MiniCog::from_registry(
@@ -247,6 +305,19 @@ fn serve(listen: SocketAddr, data: &DataArgs) -> anyhow::Result<()> {
             state.set_geo(std::sync::Arc::new(geo));
         } else {
             tracing::warn!("no administrative reference: POST /bal/validate answers 503");
+        }
+        match (store, registry) {
+            (Some(args), Some(registry)) => {
+                let store = args.open(registry).await?;
+                state.set_store(std::sync::Arc::new(store));
+                // The national base: each commune's current BAL, over the fallback files.
+                let n = state.index_published().await?;
+                tracing::info!(communes = n, "published BALs indexed");
+            }
+            (Some(_), None) => tracing::warn!(
+                "no administrative reference: the store is not opened, publication answers 503"
+            ),
+            (None, _) => tracing::info!("--no-store: publication answers 503"),
         }
         let app = geocommun_server::router(state);
         tracing::info!(address = %listen, "serving: try http://{listen}/search/?q=12+rue+de+rivoli+paris");

@@ -190,3 +190,53 @@ fn admin_import_reports_the_matching() {
     assert!(err.contains("35357 features"), "{err}");
     assert!(err.contains("unmatched features: []"), "{err}");
 }
+
+/// `client create` prints the token once on stdout; `publish` as that client and as the
+/// operator; a republication with a renamed street keeps every BAN id.
+#[test]
+fn client_create_and_publish() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite://{}", dir.path().join("commons.db").display());
+    let bal = geocommun_testkit::data_file("bal/71346.csv");
+    let out = geocommun()
+        .args(["client", "create", "mes-adresses", "--perimeter", "commune:71346", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(token.starts_with("gc_"), "{token}");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(&token), "the token is shown once");
+
+    let out = geocommun()
+        .args(["publish", "71346"])
+        .arg(&bal)
+        .args(["--store", &store, "--client-token", &token])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("145 addresses") && err.contains("published"), "{err}");
+
+    let renamed = dir.path().join("71346.csv");
+    let text = std::fs::read_to_string(&bal).unwrap().replace(";Rue du Bé;", ";Rue du Bief;");
+    std::fs::write(&renamed, text).unwrap();
+    let out = geocommun()
+        .args(["publish", "71346"])
+        .arg(&renamed)
+        .args(["--store", &store])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("ids: 0 from the file, 189 kept, 0 new"), "{err}");
+
+    let out = geocommun()
+        .args(["publish", "71346"])
+        .arg(&bal)
+        .args(["--store", &store, "--client-token", "gc_nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unauthenticated"));
+}

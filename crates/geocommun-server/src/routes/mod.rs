@@ -5,3 +5,4 @@ pub mod batch;
 pub mod geo;
 pub mod geocode;
 pub mod misc;
+pub mod publication;

@@ -18,6 +18,7 @@ mod csv;
 mod lookup;
 mod misc;
 mod paris;
+mod publication;
 mod real_data;
 mod reverse;
 mod search;

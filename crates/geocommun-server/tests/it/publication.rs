@@ -1,0 +1,265 @@
+//! Publication end to end, on a SQLite store: a client habilitated through the real SMTP round
+//! trip publishes the real BALs of Perrecy-les-Forges (71346) and Mont-Bonvillers (54084),
+//! `/search/` answers with the published addresses and their BAN ids, and republishing with
+//! one street renamed changes only that street.
+
+use std::sync::{Arc, LazyLock};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use geocommun_admin::AdminRegistry;
+use geocommun_server::{AppState, ServerConfig, router};
+use geocommun_store::{Mailer, ServerSecret, SmtpConfig, Store, StoreConfig};
+use geocommun_testkit::smtp::SmtpSink;
+use serde_json::{Value, json};
+
+use crate::common::{Resp, assert_error, engine, get, send};
+
+static REGISTRY: LazyLock<Arc<AdminRegistry>> = LazyLock::new(|| {
+    Arc::new(
+        geocommun_import::load_admin_dir(&geocommun_testkit::data_dir().join("admin")).unwrap(),
+    )
+});
+
+fn bal(commune: &str) -> Vec<u8> {
+    std::fs::read(geocommun_testkit::data_file(&format!("bal/{commune}.csv"))).unwrap()
+}
+
+struct World {
+    app: Router,
+    state: AppState,
+    sink: SmtpSink,
+    token: String,
+    _dir: tempfile::TempDir,
+    /// PostgreSQL: the admin URL and the test's schema, dropped at the end.
+    pg: Option<(String, String)>,
+}
+
+/// A store on SQLite (a temporary file).
+async fn sqlite_world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("commons.db").display());
+    world(&url, dir, None).await
+}
+
+/// A store on PostgreSQL (`GEOCOMMUN_TEST_PG_URL`, a schema of its own), `None` when
+/// PostgreSQL is unreachable outside CI.
+async fn postgres_world() -> Option<World> {
+    use sqlx::Connection as _;
+    let admin_url = std::env::var("GEOCOMMUN_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
+        Ok(c) => c,
+        Err(e) => {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "PostgreSQL unreachable: {e}");
+            eprintln!("SKIPPED (publication end to end on PostgreSQL): {admin_url}: {e}");
+            return None;
+        }
+    };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let schema = format!("geocommun_test_{now}_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{schema}\"")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.ok();
+    let sep = if admin_url.contains('?') { '&' } else { '?' };
+    let url = format!("{admin_url}{sep}options=-c%20search_path%3D{schema}");
+    Some(world(&url, tempfile::tempdir().unwrap(), Some((admin_url, schema))).await)
+}
+
+impl World {
+    async fn finish(self) {
+        if let Some(store) = self.state.store() {
+            store.close().await;
+        }
+        if let Some((admin_url, schema)) = self.pg {
+            use sqlx::Connection as _;
+            let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA \"{schema}\" CASCADE")))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn world(url: &str, dir: tempfile::TempDir, pg: Option<(String, String)>) -> World {
+    let sink = SmtpSink::start().await.unwrap();
+    let mailer = Mailer::new(&SmtpConfig {
+        host: "127.0.0.1".into(),
+        port: sink.port(),
+        from: "geocommun <no-reply@example.org>".into(),
+        credentials: None,
+        tls: false,
+    })
+    .unwrap();
+    let config =
+        StoreConfig::new(Arc::clone(&REGISTRY), ServerSecret::random()).with_mailer(mailer);
+    let store = Store::open(url, config).await.unwrap();
+    store
+        .import_mairie_directory(
+            "annuaire.csv",
+            b"code_insee;email\n71346;mairie@perrecy-les-forges.fr\n54084;mairie.mont-bonvillers@wanadoo.fr\n",
+        )
+        .await
+        .unwrap();
+    // No perimeter: the client must be habilitated by each mairie.
+    let token =
+        store.create_client("mes-adresses", vec![]).await.unwrap().token.expose().to_owned();
+    let state = AppState::new(engine(), ServerConfig::default());
+    state.set_store(Arc::new(store));
+    World { app: router(state.clone()), state, sink, token, _dir: dir, pg }
+}
+
+impl World {
+    async fn call(&self, method: &str, uri: &str, body: Body, token: bool) -> Resp {
+        let mut req = Request::builder().method(method).uri(uri);
+        if token {
+            req = req.header("authorization", format!("Bearer {}", self.token));
+        }
+        send(&self.app, req.body(body).unwrap()).await
+    }
+
+    async fn post(&self, uri: &str, body: &Value) -> Resp {
+        self.call("POST", uri, Body::from(body.to_string()), true).await
+    }
+
+    async fn habilitate(&self, commune: &str) {
+        let r = self.post(&format!("/communes/{commune}/habilitation"), &json!({})).await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        let h = r.json();
+        let id = h["id"].as_str().unwrap().to_owned();
+        let email = h["emails"][0].as_str().unwrap().to_owned();
+        let before = self.sink.mails().len();
+        let uri = format!("/habilitations/{id}/authentication/email/send-pin-code");
+        let r = self.post(&uri, &json!({ "email": email })).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        // Asking again at once is throttled.
+        let again = self.post(&uri, &json!({ "email": email })).await;
+        assert_error(&again, 429, "rate_limited");
+        assert!(again.header("retry-after").parse::<u64>().unwrap() > 0);
+        let mail = self.sink.wait_for(before + 1).await.pop().unwrap();
+        let body = mail.body();
+        let at = body.find("code: ").unwrap() + 6;
+        let code = body[at..at + 6].to_owned();
+        let uri = format!("/habilitations/{id}/authentication/email/validate-pin-code");
+        let r = self.post(&uri, &json!({ "code": code })).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.json()["status"], "accepted");
+        assert!(!r.text().contains(&code), "the code is never echoed");
+    }
+
+    /// Creates, uploads, computes and publishes; returns the publication.
+    async fn publish(&self, commune: &str, bytes: Vec<u8>) -> Value {
+        let r = self.post(&format!("/communes/{commune}/revisions"), &json!({"author": "x"})).await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        let r =
+            self.call("PUT", &format!("/revisions/{id}/files/bal"), Body::from(bytes), true).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        let r = self.post(&format!("/revisions/{id}/compute"), &json!({})).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.json()["status"], "ready", "{}", r.text());
+        let r = self.post(&format!("/revisions/{id}/publish"), &json!({})).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()
+    }
+}
+
+/// The first feature of `/search/?q=…`.
+async fn first(app: &Router, q: &str) -> Value {
+    let r = get(app, &format!("/search/?q={}&limit=1", q.replace(' ', "+"))).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["features"][0]["properties"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_habilitated_client_publishes_and_search_answers() {
+    let w = sqlite_world().await;
+    publish_and_search(&w).await;
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_habilitated_client_publishes_and_search_answers() {
+    let Some(w) = postgres_world().await else { return };
+    publish_and_search(&w).await;
+    w.finish().await;
+}
+
+async fn publish_and_search(w: &World) {
+    // Without a token, or outside its perimeter without habilitation: refused.
+    let r = w.call("POST", "/communes/71346/revisions", Body::empty(), false).await;
+    assert_error(&r, 401, "unauthenticated");
+    assert_eq!(r.header("www-authenticate"), "Bearer");
+    let r = w.post("/communes/71346/revisions", &json!({})).await;
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    w.call("PUT", &format!("/revisions/{id}/files/bal"), Body::from(bal("71346")), true).await;
+    let r = w.post(&format!("/revisions/{id}/compute"), &json!({})).await;
+    assert_eq!(r.json()["status"], "invalid");
+    let r = w.post(&format!("/revisions/{id}/publish"), &json!({})).await;
+    assert_error(&r, 409, "conflict");
+
+    w.habilitate("71346").await;
+    w.habilitate("54084").await;
+    let p = w.publish("71346", bal("71346")).await;
+    assert_eq!(p["indexed"], true);
+    let revision = p["revision"]["id"].as_str().unwrap().to_owned();
+    w.publish("54084", bal("54084")).await;
+
+    let a = first(&w.app, "3 rue du be perrecy les forges").await;
+    assert_eq!(a["label"], "3 Rue du Bé 71420 Perrecy-les-Forges");
+    assert_eq!(a["id"], "71346_0090_00003");
+    assert_eq!(a["citycode"], "71346");
+    let ban_id = a["banId"].as_str().unwrap().to_owned();
+    let b = first(&w.app, "2 rue joffre mont bonvillers").await;
+    assert_eq!(b["citycode"], "54084");
+    assert_eq!(b["housenumber"], "2");
+    assert!(b["banId"].is_string());
+
+    // Public reading.
+    let r = get(&w.app, "/communes/71346/current-revision").await;
+    assert_eq!(r.json()["id"], revision.as_str());
+    assert!(r.json()["report"]["consolidation"]["addresses"].as_u64().unwrap() > 100);
+    let r = get(&w.app, &format!("/revisions/{revision}/files/bal/download")).await;
+    assert_eq!(r.body, bal("71346"));
+    assert_eq!(get(&w.app, "/communes/71346/revisions").await.json().as_array().unwrap().len(), 2);
+    assert_error(&get(&w.app, "/revisions/nope").await, 404, "not_found");
+    // The API Géo route of the same prefix still answers (503 here: no reference loaded).
+    assert_ne!(get(&w.app, "/communes/71346").await.status, 404);
+
+    // Republishing with one street renamed: that street only, ids kept.
+    let before = w.state.engine();
+    let renamed = String::from_utf8(bal("71346")).unwrap().replace(";Rue du Bé;", ";Rue du Bief;");
+    let p = w.publish("71346", renamed.into_bytes()).await;
+    assert_eq!(p["previous_revision_id"], revision.as_str());
+    let a = first(&w.app, "3 rue du bief perrecy les forges").await;
+    assert_eq!(a["label"], "3 Rue du Bief 71420 Perrecy-les-Forges");
+    assert_eq!(a["banId"], ban_id.as_str(), "the address keeps its BAN id");
+    let other = first(&w.app, "route de sanvignes perrecy").await;
+    assert_eq!(other["citycode"], "71346");
+    assert!(other["banId"].is_string());
+    // A reader holding the previous engine was not disturbed.
+    assert!(before.stats().documents > 0);
+}
+
+#[tokio::test]
+async fn publication_routes_without_a_store_answer_503() {
+    let app = crate::common::app();
+    assert_error(&get(&app, "/communes/71346/revisions").await, 503, "unavailable");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_larger_than_the_limit_is_413() {
+    let w = sqlite_world().await;
+    let r = w.post("/communes/71346/revisions", &json!({})).await;
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let big = vec![b'x'; geocommun_server::routes::publication::UPLOAD_MAX_BYTES + 1];
+    let r = w.call("PUT", &format!("/revisions/{id}/files/bal"), Body::from(big), true).await;
+    assert_error(&r, 413, "payload_too_large");
+    let r = w.post(&format!("/revisions/{id}/compute"), &json!({})).await;
+    assert_error(&r, 409, "conflict");
+    w.finish().await;
+}
