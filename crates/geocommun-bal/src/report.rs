@@ -171,18 +171,62 @@ impl Report {
                 rows_with_errors: self.counts.rows_with_errors,
             }),
             findings_count: parsed.then_some(self.findings.len()),
-            findings: parsed.then(|| {
-                self.findings
-                    .iter()
-                    .map(|f| JsonFinding {
-                        row: f.row,
-                        field: f.field.as_deref(),
-                        code: &f.code,
-                        severity: f.severity.as_str(),
-                    })
-                    .collect()
-            }),
+            findings: parsed.then_some(JsonFindings(&self.findings)),
         }
+    }
+
+    /// Writes the JSON report (`to_json`) to `w`, pretty-printed like `serde_json`'s
+    /// `to_writer_pretty` or compact like `to_writer`, byte for byte. The findings are written
+    /// from a fragment rendered once per (code, severity) instead of through `serde` one
+    /// string at a time: a large file has millions of them and this was the writer's cost.
+    pub fn write_json<W: std::io::Write>(
+        &self,
+        file: &str,
+        pretty: bool,
+        mut w: W,
+    ) -> std::io::Result<()> {
+        let mut head = self.to_json(file);
+        let findings = head.findings.take();
+        let mut bytes =
+            if pretty { serde_json::to_vec_pretty(&head) } else { serde_json::to_vec(&head) }
+                .map_err(std::io::Error::other)?;
+        let Some(JsonFindings(findings)) = findings else {
+            return w.write_all(&bytes);
+        };
+        // Reopen the object: drop its closing brace (and the line break before it).
+        bytes.pop();
+        if pretty {
+            bytes.pop();
+        }
+        w.write_all(&bytes)?;
+        w.write_all(if pretty { b",\n  \"findings\": [" } else { b",\"findings\":[" })?;
+        let mut fragments: std::collections::HashMap<(usize, Severity), Vec<u8>> =
+            std::collections::HashMap::new();
+        let mut digits = [0u8; 20];
+        for (i, f) in findings.iter().enumerate() {
+            let start: &[u8] = match (pretty, i) {
+                (true, 0) => b"\n    {\n      \"row\": ",
+                (true, _) => b",\n    {\n      \"row\": ",
+                (false, 0) => b"{\"row\":",
+                (false, _) => b",{\"row\":",
+            };
+            w.write_all(start)?;
+            w.write_all(decimal(f.row, &mut digits))?;
+            let key = (Arc::as_ptr(&f.code).cast::<u8>() as usize, f.severity);
+            let fragment = match fragments.entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(finding_fragment(f, pretty).map_err(std::io::Error::other)?)
+                }
+            };
+            w.write_all(fragment)?;
+        }
+        let end: &[u8] = match (pretty, findings.is_empty()) {
+            (true, false) => b"\n  ]\n}",
+            (true, true) => b"]\n}",
+            (false, _) => b"]}",
+        };
+        w.write_all(end)
     }
 
     fn names(&self, pred: impl Fn(ColumnKind) -> bool) -> Vec<&str> {
@@ -376,7 +420,50 @@ pub struct JsonReport<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     findings_count: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    findings: Option<Vec<JsonFinding<'a>>>,
+    findings: Option<JsonFindings<'a>>,
+}
+
+/// A finding's JSON after its row number, up to its closing brace.
+fn finding_fragment(f: &Finding, pretty: bool) -> serde_json::Result<Vec<u8>> {
+    let field = serde_json::to_string(&f.field.as_deref())?;
+    let code = serde_json::to_string(&*f.code)?;
+    let severity = serde_json::to_string(f.severity.as_str())?;
+    Ok(if pretty {
+        format!(
+            ",\n      \"field\": {field},\n      \"code\": {code},\n      \"severity\": {severity}\n    }}"
+        )
+    } else {
+        format!(",\"field\":{field},\"code\":{code},\"severity\":{severity}}}")
+    }
+    .into_bytes())
+}
+
+/// `n` in decimal, in `buf`.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+/// The findings, serialised one by one from the report (no intermediate list: a large file
+/// has millions).
+struct JsonFindings<'a>(&'a [Finding]);
+
+impl Serialize for JsonFindings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|f| JsonFinding {
+            row: f.row,
+            field: f.field.as_deref(),
+            code: &f.code,
+            severity: f.severity.as_str(),
+        }))
+    }
 }
 
 #[derive(Serialize)]
