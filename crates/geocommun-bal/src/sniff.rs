@@ -125,7 +125,19 @@ impl Utf8Recogniser {
         if self.stopped {
             return;
         }
-        for &b in bytes {
+        let mut i = 0;
+        while i < bytes.len() {
+            // ASCII runs, 16 bytes at a time, between sequences: nothing to count.
+            if self.trail == 0 {
+                while i + 16 <= bytes.len() && bytes[i..i + 16].is_ascii() {
+                    i += 16;
+                }
+                if i >= bytes.len() {
+                    break;
+                }
+            }
+            let b = bytes[i];
+            i += 1;
             if self.trail > 0 {
                 if b & 0xC0 == 0x80 {
                     self.trail -= 1;

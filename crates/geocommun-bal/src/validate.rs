@@ -4,17 +4,19 @@
 //! Memory: rows are validated one at a time; what is kept per row is what the cross-row
 //! checks need (a few 64-bit hashes) plus the findings themselves.
 
+use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::io::{self, Read};
 use std::path::Path;
+use std::rc::Rc;
 
 use crate::cog::{BanIdStore, MiniCog};
 use crate::csv::{
     CsvReader, Newline, Next, ParseError, Record, TextReader, guess_delimiter, guess_newline,
 };
-use crate::limits::{GUESS_WINDOW_CHARS, READ_CHUNK, TEXT_REPORT_EXAMPLES};
+use crate::limits::{GUESS_WINDOW_CHARS, NORM_CACHE_ENTRIES, READ_CHUNK, TEXT_REPORT_EXAMPLES};
 use crate::normalize::normalize;
 use crate::profile::{Profile, Severity, code_schema_field};
 use crate::proj::{Legal, project};
@@ -235,22 +237,22 @@ struct ColumnSpec {
     codes: [Option<CodeId>; Problem::COUNT],
 }
 
-/// The values of one row the row and cross-row checks look at.
+/// The values of one row the row and cross-row checks look at, borrowed from the record.
 #[derive(Default)]
-struct RowVals {
-    cle: Option<Cle>,
-    uid: Option<UidIds>,
-    id_commune: Option<String>,
-    id_toponyme: Option<String>,
-    id_adresse: Option<String>,
-    voie_nom: Option<String>,
-    toponyme: Option<String>,
-    complement: Option<String>,
+struct RowVals<'r> {
+    cle: Option<Cle<'r>>,
+    uid: Option<UidIds<'r>>,
+    id_commune: Option<Cow<'r, str>>,
+    id_toponyme: Option<Cow<'r, str>>,
+    id_adresse: Option<Cow<'r, str>>,
+    voie_nom: Option<Cow<'r, str>>,
+    toponyme: Option<Cow<'r, str>>,
+    complement: Option<Cow<'r, str>>,
     numero: Option<u32>,
-    suffixe: Option<String>,
-    commune_insee: Option<String>,
-    commune_nom: Option<String>,
-    deleguee: Option<String>,
+    suffixe: Option<Cow<'r, str>>,
+    commune_insee: Option<Cow<'r, str>>,
+    commune_nom: Option<Cow<'r, str>>,
+    deleguee: Option<Cow<'r, str>>,
     x: Option<f64>,
     y: Option<f64>,
     long: Option<f64>,
@@ -261,14 +263,34 @@ struct RowVals {
     commune_cols_have_errors: bool,
 }
 
-impl RowVals {
+impl RowVals<'_> {
     fn voie_name(&self) -> Option<&str> {
         self.voie_nom.as_deref().or(self.toponyme.as_deref())
     }
 
     fn code_commune(&self) -> Option<&str> {
-        self.commune_insee.as_deref().or(self.cle.as_ref().map(|c| c.commune.as_str()))
+        self.commune_insee.as_deref().or(self.cle.as_ref().map(|c| &*c.commune))
     }
+
+    fn id_commune(&self) -> Option<&str> {
+        self.id_commune.as_deref().or(self.uid.as_ref().and_then(|u| u.commune))
+    }
+
+    fn id_toponyme(&self) -> Option<&str> {
+        self.id_toponyme.as_deref().or(self.uid.as_ref().and_then(|u| u.toponyme))
+    }
+
+    fn id_adresse(&self) -> Option<&str> {
+        self.id_adresse.as_deref().or(self.uid.as_ref().and_then(|u| u.adresse))
+    }
+}
+
+/// A normalised voie name (`normalize`), shared between the rows that spell it the same.
+#[derive(Clone)]
+struct Norm {
+    text: Rc<str>,
+    /// Hash of `text`, fed into the cross-row keys.
+    hash: u64,
 }
 
 /// Per-row keys kept for the cross-row checks.
@@ -281,6 +303,8 @@ struct CrossRow {
     id_adresse: u64,
 }
 
+/// A 64-bit hash of a sequence of strings (SipHash, fixed keys: the same on every run). The
+/// cross-row checks compare these instead of keeping the strings.
 fn hash_of(parts: &[&str]) -> u64 {
     let mut h = DefaultHasher::new();
     for p in parts {
@@ -307,8 +331,10 @@ struct Run<'v, 'a> {
     rows: u32,
     parse_errors: Vec<ParseError>,
     fatal: bool,
-    /// Cache of normalised voie names.
-    norm_cache: HashMap<String, String>,
+    /// Cache of normalised voie names, by raw name.
+    norm_cache: HashMap<Box<str>, Norm, foldhash::fast::RandomState>,
+    /// `normalize` of an absent name.
+    norm_none: Norm,
     cross: Vec<CrossRow>,
     complements: Vec<(u32, u64)>,
     declared: HashSet<u64>,
@@ -316,6 +342,9 @@ struct Run<'v, 'a> {
     districts: HashSet<u64>,
     ban_id_cache: HashMap<String, Option<String>>,
     chef_lieu_crash_rows: Vec<u32>,
+    /// Findings before this index come from the row checks, in row order; after it, from
+    /// the cross-row checks.
+    row_findings_end: usize,
 }
 
 impl<'v, 'a> Run<'v, 'a> {
@@ -339,7 +368,8 @@ impl<'v, 'a> Run<'v, 'a> {
             rows: 0,
             parse_errors: Vec::new(),
             fatal: false,
-            norm_cache: HashMap::new(),
+            norm_cache: HashMap::default(),
+            norm_none: Norm { text: Rc::from(""), hash: hash_of(&[""]) },
             cross: Vec::new(),
             complements: Vec::new(),
             declared: HashSet::new(),
@@ -347,6 +377,7 @@ impl<'v, 'a> Run<'v, 'a> {
             districts: HashSet::new(),
             ban_id_cache: HashMap::new(),
             chef_lieu_crash_rows: Vec::new(),
+            row_findings_end: 0,
         }
     }
 
@@ -366,7 +397,10 @@ impl<'v, 'a> Run<'v, 'a> {
                 }
                 Next::Record => {}
             }
-            line += rec.iter().map(|f| count_newlines(f, self.newline)).sum::<u64>() + 1;
+            line += 1;
+            if rec.has_line_break() {
+                line += rec.iter().map(|f| count_newlines(f, self.newline)).sum::<u64>();
+            }
             if rec.is_blank() {
                 continue;
             }
@@ -575,11 +609,12 @@ impl<'v, 'a> Run<'v, 'a> {
                 _ => {}
             }
         }
-        self.row_checks(row, line, &vals);
-        self.cross_keys(row, &vals);
+        let nv = self.normalized(vals.voie_name());
+        self.row_checks(row, line, &vals, &nv);
+        self.cross_keys(row, &vals, &nv);
     }
 
-    fn row_checks(&mut self, row: u32, line: u64, r: &RowVals) {
+    fn row_checks(&mut self, row: u32, line: u64, r: &RowVals<'_>, nv: &Norm) {
         let rc = self.rc;
         let cog = self.v.cog;
         let add = |s: &mut Self, code: CodeId| s.push(row, code, Some((line, "", "")));
@@ -597,18 +632,17 @@ impl<'v, 'a> Run<'v, 'a> {
         if r.cle.is_none() && r.commune_insee.is_none() {
             add(self, rc.commune_manquante);
         }
-        let code = r.code_commune().map(str::to_owned);
-        if let Some(code) = &code
+        let code = r.code_commune();
+        if let Some(code) = code
             && let Some(commune) = cog.current(code)
             && let Some(nom) = &r.commune_nom
-            && *nom != commune.nom
+            && **nom != commune.nom
         {
             add(self, rc.commune_nom_invalide);
         }
-        let voie = r.voie_name().map(str::to_owned);
-        let nv = self.normalized(voie.as_deref());
+        let voie = r.voie_name();
         let nc = self.normalized(r.complement.as_deref());
-        if nv == nc {
+        if nv.text == nc.text {
             add(self, rc.voie_nom_same_complement);
         }
         let numbered = r.numero.is_some_and(|n| n != 99_999);
@@ -636,9 +670,9 @@ impl<'v, 'a> Run<'v, 'a> {
         if r.numero.is_none() || voie.is_none() {
             add(self, rc.adresse_incomplete);
         }
-        if let Some(deleguee) = &r.deleguee
+        if let Some(deleguee) = r.deleguee.as_deref()
             && !r.commune_cols_have_errors
-            && let Some(code) = &code
+            && let Some(code) = code
         {
             match cog.current(code) {
                 Some(commune) => {
@@ -650,9 +684,7 @@ impl<'v, 'a> Run<'v, 'a> {
                 None => self.chef_lieu_crash_rows.push(row),
             }
         }
-        let idc = r.id_commune.as_deref().or(r.uid.as_ref().and_then(|u| u.commune.as_deref()));
-        let idt = r.id_toponyme.as_deref().or(r.uid.as_ref().and_then(|u| u.toponyme.as_deref()));
-        let ida = r.id_adresse.as_deref().or(r.uid.as_ref().and_then(|u| u.adresse.as_deref()));
+        let (idc, idt, ida) = (r.id_commune(), r.id_toponyme(), r.id_adresse());
         if idc.is_some() || idt.is_some() || ida.is_some() {
             if idc.is_none() {
                 add(self, rc.lack_of_id_ban);
@@ -665,13 +697,17 @@ impl<'v, 'a> Run<'v, 'a> {
             }
         }
         // BAN-id store check (the reference asks the BAN API).
-        if let (Some(store), Some(idc), Some(code)) = (self.v.ban_ids, idc, &code) {
-            let expected = self
-                .ban_id_cache
-                .entry(code.clone())
-                .or_insert_with(|| store.commune_ban_id(code))
-                .clone();
-            if expected.is_some_and(|e| e != idc) {
+        if let (Some(store), Some(idc), Some(code)) = (self.v.ban_ids, idc, code) {
+            let differs = |e: &Option<String>| e.as_deref().is_some_and(|e| e != idc);
+            let expected = if let Some(e) = self.ban_id_cache.get(code) {
+                differs(e)
+            } else {
+                let e = store.commune_ban_id(code);
+                let d = differs(&e);
+                self.ban_id_cache.insert(code.to_owned(), e);
+                d
+            };
+            if expected {
                 add(self, rc.cog_no_match);
             }
         }
@@ -681,37 +717,45 @@ impl<'v, 'a> Run<'v, 'a> {
         }
     }
 
-    fn normalized(&mut self, s: Option<&str>) -> String {
-        let Some(s) = s else { return String::new() };
+    /// `normalize(s)`, cached by raw name (a BAL repeats its voie names on every row).
+    fn normalized(&mut self, s: Option<&str>) -> Norm {
+        let Some(s) = s else { return self.norm_none.clone() };
         if let Some(n) = self.norm_cache.get(s) {
             return n.clone();
         }
-        let n = normalize(Some(s));
-        if self.norm_cache.len() < 1_000_000 {
-            self.norm_cache.insert(s.to_owned(), n.clone());
+        let text = normalize(Some(s));
+        let n = Norm { hash: hash_of(&[&text]), text: Rc::from(text) };
+        if self.norm_cache.len() < NORM_CACHE_ENTRIES {
+            self.norm_cache.insert(Box::from(s), n.clone());
         }
         n
     }
 
-    fn cross_keys(&mut self, row: u32, r: &RowVals) {
-        let voie = r.voie_name().map(str::to_owned);
-        let nv = self.normalized(voie.as_deref());
+    fn cross_keys(&mut self, row: u32, r: &RowVals<'_>, nv: &Norm) {
+        // The reference builds these keys as template strings, `undefined` for a missing part.
         let code_voie = r.cle.as_ref().and_then(|c| c.voie.as_deref()).unwrap_or("undefined");
-        let numero = r.numero.map_or_else(|| "undefined".to_owned(), |n| n.to_string());
         let deleguee = r.deleguee.as_deref().unwrap_or("undefined");
         let suffixe = r.suffixe.as_deref().unwrap_or("undefined");
-        let idt = r.id_toponyme.as_deref().or(r.uid.as_ref().and_then(|u| u.toponyme.as_deref()));
-        let ida = r.id_adresse.as_deref().or(r.uid.as_ref().and_then(|u| u.adresse.as_deref()));
+        let (idt, ida) = (r.id_toponyme(), r.id_adresse());
+        let mut voie = DefaultHasher::new();
+        voie.write_u64(nv.hash);
+        code_voie.hash(&mut voie);
+        let mut numero_key = DefaultHasher::new();
+        // A numero is a number; `undefined` cannot collide with one.
+        numero_key.write_u64(r.numero.map_or(u64::MAX, u64::from));
+        suffixe.hash(&mut numero_key);
+        numero_key.write_u64(nv.hash);
+        deleguee.hash(&mut numero_key);
         self.cross.push(CrossRow {
             row,
-            voie: hash_of(&[&nv, code_voie]),
-            numero_key: hash_of(&[&numero, suffixe, &nv, deleguee]),
+            voie: voie.finish().max(1),
+            numero_key: numero_key.finish().max(1),
             topo: r.numero == Some(99_999),
             id_toponyme: idt.map_or(0, |s| hash_of(&[s])),
             id_adresse: ida.map_or(0, |s| hash_of(&[s])),
         });
         if r.numero == Some(99_999)
-            && let Some(v) = &voie
+            && let Some(v) = r.voie_name()
         {
             self.declared.insert(hash_of(&[v]));
         }
@@ -784,6 +828,7 @@ impl<'v, 'a> Run<'v, 'a> {
                 extra.push((row, rc.complement_not_declared));
             }
         }
+        self.row_findings_end = self.findings.len();
         for (row, code) in extra {
             self.push(row, code, None);
         }
@@ -838,8 +883,12 @@ impl<'v, 'a> Run<'v, 'a> {
         let has = |f: Field| self.has_field[f as usize];
         let profile = self.v.options.profile.unwrap_or_else(|| Profile::detect(has));
         let format = profile.format();
-        let mut unique: HashSet<CodeId> = self.global.clone();
-        unique.extend(self.findings.iter().map(|f| f.1));
+        let mut used = vec![false; self.codes.infos.len()];
+        for &c in self.global.iter().chain(self.findings.iter().map(|f| &f.1)) {
+            used[c as usize] = true;
+        }
+        let unique: Vec<CodeId> =
+            (0..used.len()).filter(|&c| used[c]).map(|c| c as CodeId).collect();
         // Grade every code once per profile.
         let n = self.codes.infos.len();
         let grades: Vec<[Severity; 7]> =
@@ -896,7 +945,8 @@ impl<'v, 'a> Run<'v, 'a> {
             .collect();
         debug_assert_eq!(keep.len(), n);
         let mut counts = Counts::default();
-        let mut rows_with_errors: HashSet<u32> = HashSet::new();
+        // Findings are sorted by row: a row with errors is counted at its first error.
+        let mut last_error_row = None;
         let mut findings: Vec<Finding> = Vec::with_capacity(self.findings.len());
         let mut field_of: Vec<Option<String>> = Vec::with_capacity(n);
         for c in &self.codes.infos {
@@ -917,8 +967,9 @@ impl<'v, 'a> Run<'v, 'a> {
         for (r, &c) in order.iter().enumerate() {
             rank[c] = r as u32;
         }
-        self.findings.sort_unstable_by_key(|&(row, code)| (row, rank[code as usize]));
-        for &(row, code) in &self.findings {
+        let key = |&(row, code): &(u32, CodeId)| (row, rank[code as usize]);
+        let sorted = sort_findings(&mut self.findings, self.row_findings_end, key);
+        for (row, code) in sorted {
             if !keep[code as usize] {
                 continue;
             }
@@ -926,7 +977,10 @@ impl<'v, 'a> Run<'v, 'a> {
             match sev {
                 Severity::Error => {
                     counts.errors += 1;
-                    rows_with_errors.insert(row);
+                    if last_error_row != Some(row) {
+                        counts.rows_with_errors += 1;
+                        last_error_row = Some(row);
+                    }
                 }
                 Severity::Warning => counts.warnings += 1,
                 Severity::Info => counts.infos += 1,
@@ -939,7 +993,6 @@ impl<'v, 'a> Run<'v, 'a> {
             });
         }
         code_text.clear();
-        counts.rows_with_errors = rows_with_errors.len() as u64;
         report.findings = findings;
         report.counts = counts;
         let mut examples: Vec<(String, Severity, Vec<Example>)> = self
@@ -958,6 +1011,40 @@ impl<'v, 'a> Run<'v, 'a> {
         }
         report
     }
+}
+
+/// The findings in `key` order, (row, rank of the code). Those before `row_end` are already
+/// in row order (the rows are checked one after the other), so only each row's few findings
+/// and the cross-row findings need sorting, then the two sequences are merged.
+fn sort_findings<K: Ord>(
+    findings: &mut [(u32, CodeId)],
+    row_end: usize,
+    key: impl Fn(&(u32, CodeId)) -> K,
+) -> impl Iterator<Item = (u32, CodeId)> {
+    let row_end = row_end.min(findings.len());
+    let (rows, cross) = findings.split_at_mut(row_end);
+    if rows.is_sorted_by_key(|f| f.0) {
+        for run in rows.chunk_by_mut(|a, b| a.0 == b.0) {
+            run.sort_unstable_by_key(&key);
+        }
+    } else {
+        rows.sort_unstable_by_key(&key);
+    }
+    cross.sort_unstable_by_key(&key);
+    let (mut i, mut j) = (0, 0);
+    let (rows, cross): (&[_], &[_]) = (rows, cross);
+    let mut out = Vec::with_capacity(rows.len() + cross.len());
+    while i < rows.len() || j < cross.len() {
+        let take_row = j == cross.len() || (i < rows.len() && key(&rows[i]) <= key(&cross[j]));
+        if take_row {
+            out.push(rows[i]);
+            i += 1;
+        } else {
+            out.push(cross[j]);
+            j += 1;
+        }
+    }
+    out.into_iter()
 }
 
 fn count_newlines(s: &str, nl: Newline) -> u64 {
