@@ -20,19 +20,29 @@ use crate::limits::{GUESS_WINDOW_CHARS, NORM_CACHE_ENTRIES, READ_CHUNK, TEXT_REP
 use crate::normalize::normalize;
 use crate::profile::{Profile, Severity, code_schema_field};
 use crate::proj::{Legal, project};
-use crate::report::{Column, ColumnKind, Counts, Example, Finding, Report};
+use crate::report::{Column, ColumnKind, Counts, Example, Finding, Note, NoteKind, Report};
 use crate::schema::{Field, parse_regional};
-use crate::sniff::{Encoding, Refusal, Utf8Recogniser, binary_kind};
+use crate::sniff::{Encoding, Refusal, TextScan, Utf8Recogniser, binary_kind};
 use crate::values::{Cle, Ctx, Date, Problem, UidIds, Value, read_value};
 
 /// Something that can be read (twice: once to sniff the encoding, once to parse).
 pub trait Source {
     fn open(&self) -> io::Result<Box<dyn Read + '_>>;
+
+    /// Its size in bytes when known without reading it (lets a binary file be refused after
+    /// its first bytes).
+    fn len_hint(&self) -> Option<u64> {
+        None
+    }
 }
 
 impl Source for [u8] {
     fn open(&self) -> io::Result<Box<dyn Read + '_>> {
         Ok(Box::new(self))
+    }
+
+    fn len_hint(&self) -> Option<u64> {
+        Some(self.len() as u64)
     }
 }
 
@@ -40,7 +50,14 @@ impl Source for Path {
     fn open(&self) -> io::Result<Box<dyn Read + '_>> {
         Ok(Box::new(io::BufReader::with_capacity(READ_CHUNK, std::fs::File::open(self)?)))
     }
+
+    fn len_hint(&self) -> Option<u64> {
+        std::fs::metadata(self).ok().filter(std::fs::Metadata::is_file).map(|m| m.len())
+    }
 }
+
+/// Bytes looked at for magic numbers (`file-type` reads 4,100).
+const HEAD_BYTES: usize = 4100;
 
 /// Validation options.
 #[derive(Clone, Debug)]
@@ -91,12 +108,14 @@ impl<'a> Validator<'a> {
 
     /// Validates any [`Source`]. `Err` only for I/O errors.
     pub fn validate<S: Source + ?Sized>(&self, src: &S) -> io::Result<Report> {
-        // Pass 1: magic numbers and the UTF-8 recogniser over every byte.
+        // Pass 1: magic numbers, then the UTF-8 recogniser over every byte.
         let mut reader = src.open()?;
         let mut recogniser = Utf8Recogniser::new();
+        let mut scan = TextScan::default();
         let mut head = Vec::new();
         let mut buf = vec![0u8; READ_CHUNK];
         let mut bytes = 0u64;
+        let mut head_checked = false;
         loop {
             let n = match reader.read(&mut buf) {
                 Ok(0) => break,
@@ -104,12 +123,24 @@ impl<'a> Validator<'a> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            if head.len() < 4100 {
-                head.extend_from_slice(&buf[..n.min(4100 - head.len())]);
+            if head.len() < HEAD_BYTES {
+                head.extend_from_slice(&buf[..n.min(HEAD_BYTES - head.len())]);
+            }
+            bytes += n as u64;
+            if !head_checked && head.len() >= HEAD_BYTES {
+                head_checked = true;
+                // A binary file (an archive, a compression bomb…) is refused on its first
+                // bytes, never decompressed nor read to the end when its size is known.
+                if let (Some(kind), Some(len)) = (binary_kind(&head), src.len_hint()) {
+                    let mut report = Report::new(len);
+                    report.refusal = Some(Refusal::Binary(kind));
+                    return Ok(report);
+                }
             }
             recogniser.feed(&buf[..n]);
-            bytes += n as u64;
+            scan.feed(&buf[..n]);
         }
+        scan.finish();
         drop(reader);
         let mut report = Report::new(bytes);
         if let Some(kind) = binary_kind(&head) {
@@ -142,8 +173,73 @@ impl<'a> Validator<'a> {
             });
         }
         run.read_all(&mut csv)?;
-        Ok(run.finish(report))
+        drop(csv);
+        let mut report = run.finish(report);
+        locate_notes(src, &scan, &mut report)?;
+        Ok(report)
     }
+}
+
+/// Notes for NUL bytes and mixed encodings, located by line and column (a third, partial
+/// read, only for the files that have them).
+fn locate_notes<S: Source + ?Sized>(
+    src: &S,
+    scan: &TextScan,
+    report: &mut Report,
+) -> io::Result<()> {
+    let mut wanted: Vec<(u64, NoteKind)> = Vec::new();
+    if let Some(at) = scan.first_nul {
+        wanted.push((at, NoteKind::NulBytes { count: scan.nul_count }));
+    }
+    if scan.mixed_encoding()
+        && let Some(at) = scan.first_invalid_utf8
+    {
+        wanted.push((at, NoteKind::MixedEncoding { read_as: report.encoding }));
+    }
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    wanted.sort_by_key(|w| w.0);
+    let (nl, delim) = match report.newline {
+        Some(Newline::Cr) => (b'\r', report.delimiter.unwrap_or(b';')),
+        _ => (b'\n', report.delimiter.unwrap_or(b';')),
+    };
+    let mut reader = src.open()?;
+    let mut buf = vec![0u8; READ_CHUNK];
+    let (mut offset, mut line, mut field, mut col) = (0u64, 1u64, 0usize, 1u64);
+    let mut next = wanted.into_iter().peekable();
+    'read: loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        for &b in &buf[..n] {
+            while next.peek().is_some_and(|w| w.0 == offset) {
+                let Some((_, kind)) = next.next() else { break };
+                report.notes.push(Note {
+                    kind,
+                    line,
+                    byte_in_line: col,
+                    column: report.columns.get(field).map(|c| c.name.clone()),
+                });
+            }
+            if next.peek().is_none() {
+                break 'read;
+            }
+            offset += 1;
+            if b == nl {
+                (line, field, col) = (line + 1, 0, 1);
+            } else {
+                col += 1;
+                if b == delim {
+                    field += 1;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Index of an interned code.
@@ -293,7 +389,8 @@ struct Norm {
     hash: u64,
 }
 
-/// Per-row keys kept for the cross-row checks.
+/// The keys of a row carrying BAN ids (`id_ban_*` or `uid_adresse`), for the cross-row
+/// checks. A row without ids needs only its numero key (`Run::numero_keys`).
 struct CrossRow {
     row: u32,
     voie: u64,
@@ -335,7 +432,12 @@ struct Run<'v, 'a> {
     norm_cache: HashMap<Box<str>, Norm, foldhash::fast::RandomState>,
     /// `normalize` of an absent name.
     norm_none: Norm,
-    cross: Vec<CrossRow>,
+    /// Per checked row (index = row − 1), the numero key of
+    /// `row.different_id_ban_adresses_with_same_adresse`, 0 for a toponyme row: 8 bytes a row,
+    /// the only state that grows with the rows of a file without BAN ids.
+    numero_keys: Vec<u64>,
+    /// Rows with BAN ids.
+    id_rows: Vec<CrossRow>,
     complements: Vec<(u32, u64)>,
     declared: HashSet<u64>,
     use_ban_id: u32,
@@ -370,7 +472,8 @@ impl<'v, 'a> Run<'v, 'a> {
             fatal: false,
             norm_cache: HashMap::default(),
             norm_none: Norm { text: Rc::from(""), hash: hash_of(&[""]) },
-            cross: Vec::new(),
+            numero_keys: Vec::new(),
+            id_rows: Vec::new(),
             complements: Vec::new(),
             declared: HashSet::new(),
             use_ban_id: 0,
@@ -746,14 +849,20 @@ impl<'v, 'a> Run<'v, 'a> {
         suffixe.hash(&mut numero_key);
         numero_key.write_u64(nv.hash);
         deleguee.hash(&mut numero_key);
-        self.cross.push(CrossRow {
-            row,
-            voie: voie.finish().max(1),
-            numero_key: numero_key.finish().max(1),
-            topo: r.numero == Some(99_999),
-            id_toponyme: idt.map_or(0, |s| hash_of(&[s])),
-            id_adresse: ida.map_or(0, |s| hash_of(&[s])),
-        });
+        let topo = r.numero == Some(99_999);
+        let numero_key = numero_key.finish().max(1);
+        debug_assert_eq!(self.numero_keys.len() + 1, row as usize);
+        self.numero_keys.push(if topo { 0 } else { numero_key });
+        if idt.is_some() || ida.is_some() {
+            self.id_rows.push(CrossRow {
+                row,
+                voie: voie.finish().max(1),
+                numero_key,
+                topo,
+                id_toponyme: idt.map_or(0, |s| hash_of(&[s])),
+                id_adresse: ida.map_or(0, |s| hash_of(&[s])),
+            });
+        }
         if r.numero == Some(99_999)
             && let Some(v) = r.voie_name()
         {
@@ -782,11 +891,10 @@ impl<'v, 'a> Run<'v, 'a> {
                     i = j;
                 }
             };
-        let any_ids = self.cross.iter().any(|c| c.id_toponyme != 0 || c.id_adresse != 0);
-        if any_ids {
+        if !self.id_rows.is_empty() {
             // Same toponyme id, several voie identifiers.
             let mut g: Vec<(u64, u64, u32)> = self
-                .cross
+                .id_rows
                 .iter()
                 .filter(|c| c.id_toponyme != 0)
                 .map(|c| (c.id_toponyme, c.voie, c.row))
@@ -794,7 +902,7 @@ impl<'v, 'a> Run<'v, 'a> {
             flag_groups(&mut g, rc.diff_voie_same_topo, &mut extra);
             // Same voie identifier (with the toponyme/voie marker), several toponyme ids.
             let mut g: Vec<(u64, u64, u32)> = self
-                .cross
+                .id_rows
                 .iter()
                 .filter(|c| c.id_toponyme != 0)
                 .map(|c| {
@@ -808,19 +916,28 @@ impl<'v, 'a> Run<'v, 'a> {
             flag_groups(&mut g, rc.diff_topo_same_voie, &mut extra);
             // Same adresse id, several numero identifiers.
             let mut g: Vec<(u64, u64, u32)> = self
-                .cross
+                .id_rows
                 .iter()
                 .filter(|c| c.id_adresse != 0 && !c.topo)
                 .map(|c| (c.id_adresse, c.numero_key, c.row))
                 .collect();
             flag_groups(&mut g, rc.diff_adresse_same_id, &mut extra);
             // Same numero identifier, several adresse ids (none counts as one value).
-            let mut g: Vec<(u64, u64, u32)> = self
-                .cross
-                .iter()
-                .filter(|c| !c.topo)
-                .map(|c| (c.numero_key, c.id_adresse, c.row))
-                .collect();
+            let mut id_adresse = self.id_rows.iter().map(|c| (c.row, c.id_adresse)).peekable();
+            let mut g: Vec<(u64, u64, u32)> = Vec::with_capacity(self.numero_keys.len());
+            for (i, &key) in self.numero_keys.iter().enumerate() {
+                let row = i as u32 + 1;
+                let ida = match id_adresse.peek() {
+                    Some(&(r, ida)) if r == row => {
+                        id_adresse.next();
+                        ida
+                    }
+                    _ => 0,
+                };
+                if key != 0 {
+                    g.push((key, ida, row));
+                }
+            }
             flag_groups(&mut g, rc.diff_ids_same_adresse, &mut extra);
         }
         for &(row, c) in &self.complements {
@@ -832,7 +949,8 @@ impl<'v, 'a> Run<'v, 'a> {
         for (row, code) in extra {
             self.push(row, code, None);
         }
-        self.cross = Vec::new();
+        self.numero_keys = Vec::new();
+        self.id_rows = Vec::new();
     }
 
     fn finish(mut self, mut report: Report) -> Report {
