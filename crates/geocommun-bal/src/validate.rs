@@ -5,7 +5,6 @@
 //! checks need (a few 64-bit hashes) plus the findings themselves.
 
 use std::borrow::Cow;
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::io::{self, Read};
@@ -400,10 +399,17 @@ struct CrossRow {
     id_adresse: u64,
 }
 
-/// A 64-bit hash of a sequence of strings (SipHash, fixed keys: the same on every run). The
-/// cross-row checks compare these instead of keeping the strings.
+/// The hasher of the cross-row keys: foldhash's quality variant with a fixed seed (the same
+/// keys on every run, 64 well-mixed bits; about twice as fast as SipHash on short strings).
+fn key_hasher() -> impl Hasher {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0x6765_6f63_6f6d_6d75).build_hasher()
+}
+
+/// A 64-bit hash of a sequence of strings. The cross-row checks compare these instead of
+/// keeping the strings.
 fn hash_of(parts: &[&str]) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = key_hasher();
     for p in parts {
         p.hash(&mut h);
     }
@@ -840,10 +846,10 @@ impl<'v, 'a> Run<'v, 'a> {
         let deleguee = r.deleguee.as_deref().unwrap_or("undefined");
         let suffixe = r.suffixe.as_deref().unwrap_or("undefined");
         let (idt, ida) = (r.id_toponyme(), r.id_adresse());
-        let mut voie = DefaultHasher::new();
+        let mut voie = key_hasher();
         voie.write_u64(nv.hash);
         code_voie.hash(&mut voie);
-        let mut numero_key = DefaultHasher::new();
+        let mut numero_key = key_hasher();
         // A numero is a number; `undefined` cannot collide with one.
         numero_key.write_u64(r.numero.map_or(u64::MAX, u64::from));
         suffixe.hash(&mut numero_key);
