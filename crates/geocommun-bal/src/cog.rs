@@ -11,8 +11,9 @@ use serde::Deserialize;
 /// former communes merged into it.
 #[derive(Clone, Debug, Default)]
 pub struct MiniCog {
-    communes: HashMap<Box<str>, CogCommune>,
-    anciens: HashSet<Box<str>>,
+    // foldhash: the validator looks codes up several times per row.
+    communes: HashMap<Box<str>, CogCommune, foldhash::fast::RandomState>,
+    anciens: HashSet<Box<str>, foldhash::fast::RandomState>,
 }
 
 /// One current commune of the [`MiniCog`].

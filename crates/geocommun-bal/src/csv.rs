@@ -133,13 +133,22 @@ impl Record {
         self.ends.push(self.data.len());
     }
 
+    /// Pushes a quoted field's content with each `""` read as `"` (a lone quote, which
+    /// papaparse reports as `InvalidQuotes`, stays).
     fn push_unescaped(&mut self, s: &str) {
-        if s.contains("\"\"") {
-            self.data.push_str(&s.replace("\"\"", "\""));
-        } else {
-            self.data.push_str(s);
+        let mut rest = s;
+        while let Some(i) = memchr::memchr(b'"', rest.as_bytes()) {
+            self.data.push_str(&rest[..=i]);
+            let skip = if rest.as_bytes().get(i + 1) == Some(&b'"') { 2 } else { 1 };
+            rest = &rest[i + skip..];
         }
+        self.data.push_str(rest);
         self.ends.push(self.data.len());
+    }
+
+    /// Whether a (quoted) field holds a CR or LF: the rare case where a record spans lines.
+    pub fn has_line_break(&self) -> bool {
+        memchr::memchr2(b'\n', b'\r', self.data.as_bytes()).is_some()
     }
 
     /// papaparse's "empty line": one empty field.
@@ -161,6 +170,25 @@ enum Step {
 
 /// Parses one record of `buf` from `start` into `rec`.
 fn parse_record(
+    buf: &str,
+    start: usize,
+    delim: u8,
+    nl: Newline,
+    eof: bool,
+    rec: &mut Record,
+) -> Step {
+    rec.clear();
+    if start < buf.len()
+        && let Some(step) = parse_plain_line(buf, start, delim, nl, rec)
+    {
+        return step;
+    }
+    parse_general(buf, start, delim, nl, eof, rec)
+}
+
+/// [`parse_record`] for any record: quotes, records spanning several lines, the end of the
+/// input.
+fn parse_general(
     buf: &str,
     start: usize,
     delim: u8,
@@ -243,28 +271,74 @@ fn parse_record(
         // Unquoted field: up to the next separator or line break.
         let mut p = cursor;
         loop {
-            if p >= len {
+            let Some(found) = memchr::memchr2(delim, nl_str[0], &bytes[p..]) else {
                 if !eof {
                     return Step::NeedMore;
                 }
                 rec.push(&buf[cursor..len]);
                 return Step::Done { next: len, last: true, invalid_quotes };
-            }
+            };
+            p += found;
             if bytes[p] == delim {
                 rec.push(&buf[cursor..p]);
                 cursor = p + 1;
                 break;
             }
-            if bytes[p] == nl_str[0] && (nl_str.len() == 1 || (p + 1 < len && is_nl(p))) {
+            // The first byte of the line break: the whole of it?
+            if nl_str.len() == 1 || (p + 1 < len && bytes[p + 1] == nl_str[1]) {
                 rec.push(&buf[cursor..p]);
                 return Step::Done { next: p + nl_str.len(), last: false, invalid_quotes };
             }
-            if nl_str.len() == 2 && bytes[p] == b'\r' && p + 1 == len && !eof {
+            if p + 1 == len && !eof {
                 return Step::NeedMore;
             }
+            // A lone CR in a CRLF file: part of the field.
             p += 1;
         }
     }
+}
+
+/// The common case of [`parse_record`]: a whole line, ended by its line break, without any
+/// quote. Its fields are the pieces between separators. `None` when the line holds a quote,
+/// is not complete in `buf`, or ends otherwise (the general parser then decides).
+fn parse_plain_line(
+    buf: &str,
+    start: usize,
+    delim: u8,
+    nl: Newline,
+    rec: &mut Record,
+) -> Option<Step> {
+    let bytes = &buf.as_bytes()[start..];
+    let (end, next) = match nl {
+        Newline::Lf => {
+            let end = memchr::memchr(b'\n', bytes)?;
+            (end, end + 1)
+        }
+        Newline::Cr => {
+            let end = memchr::memchr(b'\r', bytes)?;
+            (end, end + 1)
+        }
+        Newline::CrLf => {
+            // The first LF ends the line when a CR precedes it; a lone CR is field content,
+            // as in the general parser.
+            let lf = memchr::memchr(b'\n', bytes)?;
+            if lf == 0 || bytes[lf - 1] != b'\r' {
+                return None;
+            }
+            (lf - 1, lf + 1)
+        }
+    };
+    let line = &bytes[..end];
+    if memchr::memchr(b'"', line).is_some() {
+        return None;
+    }
+    let mut from = 0;
+    for at in memchr::memchr_iter(delim, line) {
+        rec.push(&buf[start + from..start + at]);
+        from = at + 1;
+    }
+    rec.push(&buf[start + from..start + end]);
+    Some(Step::Done { next: start + next, last: false, invalid_quotes: 0 })
 }
 
 /// papaparse's delimiter guess over the first 10 rows of `text`.
@@ -536,6 +610,54 @@ mod tests {
             records("a;b\r\nc;d", b';', Newline::CrLf),
             vec![vec!["a", "b"], vec!["c", "d"]]
         );
+    }
+
+    #[test]
+    fn escaped_quotes() {
+        assert_eq!(records("a;\"\"\"x\"\"\"\n", b';', Newline::Lf)[0], vec!["a", "\"x\""]);
+        // A lone quote inside a quoted field (InvalidQuotes) stays.
+        assert_eq!(records("\"a\"b\";c", b';', Newline::Lf)[0], vec!["a\"b", "c"]);
+    }
+
+    fn general_records(s: &str, delim: u8, nl: Newline) -> Vec<Vec<String>> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        let mut rec = Record::default();
+        loop {
+            match parse_general(s, pos, delim, nl, true, &mut rec) {
+                Step::Done { next, last, .. } => {
+                    out.push(rec.iter().map(str::to_owned).collect());
+                    if last {
+                        break;
+                    }
+                    pos = next;
+                }
+                _ => return out,
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// The quote-free fast path splits lines exactly like the general parser.
+        #[test]
+        fn plain_lines_like_the_general_parser(s in "[a;,\r\n\" ]{0,60}", nl in 0..3u8) {
+            let nl = [Newline::Lf, Newline::CrLf, Newline::Cr][usize::from(nl)];
+            let general = general_records(&s, b';', nl);
+            let mut out = Vec::new();
+            let mut pos = 0;
+            let mut rec = Record::default();
+            while let Step::Done { next, last, .. } =
+                parse_record(&s, pos, b';', nl, true, &mut rec)
+            {
+                out.push(rec.iter().map(str::to_owned).collect::<Vec<_>>());
+                if last {
+                    break;
+                }
+                pos = next;
+            }
+            proptest::prop_assert_eq!(out, general);
+        }
     }
 
     #[test]

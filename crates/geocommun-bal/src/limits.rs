@@ -15,6 +15,11 @@ pub const GUESS_WINDOW_CHARS: usize = 1024 * 1024;
 /// would make memory grow with the input.
 pub const MAX_RECORD_BYTES: usize = 256 * 1024 * 1024;
 
+/// Distinct voie names whose normalised form the validator caches. A BAL repeats a handful
+/// of names on every row; past this many (a hostile or generated file) names are normalised
+/// again each time instead of making the cache grow with the input.
+pub const NORM_CACHE_ENTRIES: usize = 100_000;
+
 /// Maximum body size accepted by `POST /bal/validate` is decided by the server; the library
 /// itself streams and needs no such bound.
 pub const TEXT_REPORT_EXAMPLES: usize = 5;

@@ -10,7 +10,7 @@ use crate::csv::{Newline, ParseError};
 use crate::messages::{Lang, explain};
 use crate::profile::{Profile, Severity};
 use crate::schema::Field;
-use crate::sniff::{Encoding, Refusal};
+use crate::sniff::{Encoding, Refusal, is_compressed};
 
 /// How a header column was understood.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +48,75 @@ pub struct Example {
     pub column: String,
     /// Raw cell value (empty for row checks).
     pub value: String,
+}
+
+/// What a person should fix in the bytes although the reference says nothing of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoteKind {
+    /// NUL bytes (`count` of them): a binary file, or a text export gone wrong.
+    NulBytes { count: u64 },
+    /// UTF-8 accents and non-UTF-8 bytes in the same file (two encodings): the whole file is
+    /// read as `read_as`, so one of the two kinds of accents comes out garbled.
+    MixedEncoding { read_as: Option<Encoding> },
+}
+
+/// A [`NoteKind`] located at its first occurrence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub kind: NoteKind,
+    /// Physical line (1-based).
+    pub line: u64,
+    /// Byte in that line (1-based).
+    pub byte_in_line: u64,
+    /// The header column it falls in (separators counted, quotes ignored), when known.
+    pub column: Option<String>,
+}
+
+impl Note {
+    pub fn code(&self) -> &'static str {
+        match self.kind {
+            NoteKind::NulBytes { .. } => "nul_bytes",
+            NoteKind::MixedEncoding { .. } => "mixed_encoding",
+        }
+    }
+
+    /// What is wrong, where, and what to do.
+    pub fn message(&self, lang: Lang) -> String {
+        let fr = lang == Lang::Fr;
+        let at = match (&self.column, fr) {
+            (Some(c), true) => {
+                format!("ligne {}, colonne {c} (octet {})", self.line, self.byte_in_line)
+            }
+            (None, true) => format!("ligne {}, octet {}", self.line, self.byte_in_line),
+            (Some(c), false) => {
+                format!("line {}, column {c} (byte {})", self.line, self.byte_in_line)
+            }
+            (None, false) => format!("line {}, byte {}", self.line, self.byte_in_line),
+        };
+        match (&self.kind, fr) {
+            (NoteKind::NulBytes { count }, true) => format!(
+                "{count} octet(s) nul(s) (0x00), le premier {at} : un fichier texte n’en contient pas ; \
+                 réexportez la table en CSV (UTF-8, séparateur « ; »)."
+            ),
+            (NoteKind::NulBytes { count }, false) => format!(
+                "{count} NUL byte(s) (0x00), the first at {at}: a text file holds none; export \
+                 the table again as CSV (UTF-8, `;` separator)."
+            ),
+            (NoteKind::MixedEncoding { read_as }, true) => format!(
+                "deux encodages dans le même fichier : des accents en UTF-8 et, à partir de {at}, \
+                 des octets qui ne sont pas de l’UTF-8 (Latin-1/Windows-1252 ?). Le fichier est lu \
+                 en {}, donc une partie des accents est illisible : réenregistrez tout le fichier \
+                 en UTF-8.",
+                read_as.map_or("?", Encoding::as_str)
+            ),
+            (NoteKind::MixedEncoding { read_as }, false) => format!(
+                "two encodings in one file: UTF-8 accents and, from {at} on, bytes that are not \
+                 UTF-8 (Latin-1/Windows-1252?). The file is read as {}, so some accents come out \
+                 garbled: save the whole file as UTF-8.",
+                read_as.map_or("?", Encoding::as_str)
+            ),
+        }
+    }
 }
 
 /// Severity counts.
@@ -91,6 +160,9 @@ pub struct Report {
     /// Rows where the reference validator would crash (its quirk 14: a commune déléguée on a
     /// row whose commune code, taken from `cle_interop`, is not a current commune).
     pub chef_lieu_unknown_commune_rows: Vec<u32>,
+    /// NUL bytes, mixed encodings: located, with what to do (not findings: the reference has
+    /// no code for them and the verdict stays the reference's).
+    pub notes: Vec<Note>,
 }
 
 impl Report {
@@ -124,6 +196,7 @@ impl Report {
                 version: env!("CARGO_PKG_VERSION"),
                 online: false,
                 skipped_checks: self.skipped_checks.clone(),
+                notes: self.json_notes(),
             },
             exception,
             parse_ok: (!refused).then_some(self.parse_ok),
@@ -171,18 +244,86 @@ impl Report {
                 rows_with_errors: self.counts.rows_with_errors,
             }),
             findings_count: parsed.then_some(self.findings.len()),
-            findings: parsed.then(|| {
-                self.findings
-                    .iter()
-                    .map(|f| JsonFinding {
-                        row: f.row,
-                        field: f.field.as_deref(),
-                        code: &f.code,
-                        severity: f.severity.as_str(),
-                    })
-                    .collect()
-            }),
+            findings: parsed.then_some(JsonFindings(&self.findings)),
         }
+    }
+
+    /// Writes the JSON report (`to_json`) to `w`, pretty-printed like `serde_json`'s
+    /// `to_writer_pretty` or compact like `to_writer`, byte for byte. The findings are written
+    /// from a fragment rendered once per (code, severity) instead of through `serde` one
+    /// string at a time: a large file has millions of them and this was the writer's cost.
+    pub fn write_json<W: std::io::Write>(
+        &self,
+        file: &str,
+        pretty: bool,
+        mut w: W,
+    ) -> std::io::Result<()> {
+        let mut head = self.to_json(file);
+        let findings = head.findings.take();
+        let mut bytes =
+            if pretty { serde_json::to_vec_pretty(&head) } else { serde_json::to_vec(&head) }
+                .map_err(std::io::Error::other)?;
+        let Some(JsonFindings(findings)) = findings else {
+            return w.write_all(&bytes);
+        };
+        // Reopen the object: drop its closing brace (and the line break before it).
+        bytes.pop();
+        if pretty {
+            bytes.pop();
+        }
+        w.write_all(&bytes)?;
+        w.write_all(if pretty { b",\n  \"findings\": [" } else { b",\"findings\":[" })?;
+        let mut fragments: std::collections::HashMap<(usize, Severity), Vec<u8>> =
+            std::collections::HashMap::new();
+        let mut digits = [0u8; 20];
+        for (i, f) in findings.iter().enumerate() {
+            let start: &[u8] = match (pretty, i) {
+                (true, 0) => b"\n    {\n      \"row\": ",
+                (true, _) => b",\n    {\n      \"row\": ",
+                (false, 0) => b"{\"row\":",
+                (false, _) => b",{\"row\":",
+            };
+            w.write_all(start)?;
+            w.write_all(decimal(f.row, &mut digits))?;
+            let key = (Arc::as_ptr(&f.code).cast::<u8>() as usize, f.severity);
+            let fragment = match fragments.entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(finding_fragment(f, pretty).map_err(std::io::Error::other)?)
+                }
+            };
+            w.write_all(fragment)?;
+        }
+        let end: &[u8] = match (pretty, findings.is_empty()) {
+            (true, false) => b"\n  ]\n}",
+            (true, true) => b"]\n}",
+            (false, _) => b"]}",
+        };
+        w.write_all(end)
+    }
+
+    /// The notes in the JSON report (`validator.notes`, absent when none): located notes,
+    /// and for a compressed file what to do with it.
+    fn json_notes(&self) -> Vec<JsonNote> {
+        let mut notes: Vec<JsonNote> = self
+            .notes
+            .iter()
+            .map(|n| JsonNote {
+                code: n.code(),
+                line: Some(n.line),
+                column: n.column.clone(),
+                message: n.message(Lang::En),
+            })
+            .collect();
+        if let Some(Refusal::Binary(kind)) = &self.refusal {
+            notes.push(JsonNote {
+                code: if is_compressed(kind) { "compressed" } else { "binary" },
+                line: None,
+                column: None,
+                message: refusal_text(kind, Lang::En),
+            });
+        }
+        notes
     }
 
     fn names(&self, pred: impl Fn(ColumnKind) -> bool) -> Vec<&str> {
@@ -197,14 +338,7 @@ impl Report {
         let _ = writeln!(s, "{file}");
         if let Some(r) = &self.refusal {
             let msg = match (r, fr) {
-                (Refusal::Binary(kind), true) => format!(
-                    "Ce fichier n’est pas un fichier texte ({kind}) : un BAL est un fichier CSV. \
-                     Décompressez-le ou exportez la table en CSV (séparateur « ; », UTF-8)."
-                ),
-                (Refusal::Binary(kind), false) => format!(
-                    "This is not a text file ({kind}): a BAL is a CSV file. Unpack it or export \
-                     the table as CSV (`;` separator, UTF-8)."
-                ),
+                (Refusal::Binary(kind), _) => refusal_text(kind, lang),
                 (Refusal::UnsupportedEncoding(e), true) => {
                     format!("Encodage {e} non pris en charge : réenregistrez le fichier en UTF-8.")
                 }
@@ -214,6 +348,26 @@ impl Report {
             };
             let _ = writeln!(s, "  {} — {msg}", if fr { "REFUSÉ" } else { "REFUSED" });
             return s;
+        }
+        if self.bytes == 0 && self.io_error.is_none() {
+            let _ = writeln!(
+                s,
+                "  {}",
+                if fr {
+                    "VIDE — le fichier ne contient aucun octet : exportez la BAL de nouveau."
+                } else {
+                    "EMPTY — the file holds no bytes at all: export the BAL again."
+                }
+            );
+            return s;
+        }
+        for n in &self.notes {
+            let _ = writeln!(
+                s,
+                "  {} {}",
+                if fr { "Attention :" } else { "Warning:" },
+                n.message(lang)
+            );
         }
         if let Some(e) = &self.io_error {
             let _ = writeln!(s, "  {}: {e}", if fr { "erreur de lecture" } else { "read error" });
@@ -376,7 +530,74 @@ pub struct JsonReport<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     findings_count: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    findings: Option<Vec<JsonFinding<'a>>>,
+    findings: Option<JsonFindings<'a>>,
+}
+
+/// Why a binary file is refused, and what to do with it.
+fn refusal_text(kind: &str, lang: Lang) -> String {
+    match (is_compressed(kind), lang) {
+        (true, Lang::Fr) => format!(
+            "Fichier compressé ({kind}), pas un fichier texte : il n’est pas décompressé (pas \
+             de risque de bombe de décompression). Extrayez-en le fichier CSV (par exemple \
+             `gunzip` ou `unzip`) et validez ce CSV."
+        ),
+        (true, Lang::En) => format!(
+            "Compressed file ({kind}), not a text file: it is not decompressed (no \
+             decompression bomb risk). Extract the CSV it holds (e.g. `gunzip`, `unzip`) and \
+             validate that CSV."
+        ),
+        (false, Lang::Fr) => format!(
+            "Ce fichier n’est pas un fichier texte ({kind}) : un BAL est un fichier CSV. \
+             Exportez la table en CSV (séparateur « ; », UTF-8)."
+        ),
+        (false, Lang::En) => format!(
+            "This is not a text file ({kind}): a BAL is a CSV file. Export the table as CSV \
+             (`;` separator, UTF-8)."
+        ),
+    }
+}
+
+/// A finding's JSON after its row number, up to its closing brace.
+fn finding_fragment(f: &Finding, pretty: bool) -> serde_json::Result<Vec<u8>> {
+    let field = serde_json::to_string(&f.field.as_deref())?;
+    let code = serde_json::to_string(&*f.code)?;
+    let severity = serde_json::to_string(f.severity.as_str())?;
+    Ok(if pretty {
+        format!(
+            ",\n      \"field\": {field},\n      \"code\": {code},\n      \"severity\": {severity}\n    }}"
+        )
+    } else {
+        format!(",\"field\":{field},\"code\":{code},\"severity\":{severity}}}")
+    }
+    .into_bytes())
+}
+
+/// `n` in decimal, in `buf`.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+/// The findings, serialised one by one from the report (no intermediate list: a large file
+/// has millions).
+struct JsonFindings<'a>(&'a [Finding]);
+
+impl Serialize for JsonFindings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|f| JsonFinding {
+            row: f.row,
+            field: f.field.as_deref(),
+            code: &f.code,
+            severity: f.severity.as_str(),
+        }))
+    }
 }
 
 #[derive(Serialize)]
@@ -386,6 +607,16 @@ struct JsonValidator {
     version: &'static str,
     online: bool,
     skipped_checks: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<JsonNote>,
+}
+
+#[derive(Serialize)]
+struct JsonNote {
+    code: &'static str,
+    line: Option<u64>,
+    column: Option<String>,
+    message: String,
 }
 
 #[derive(Serialize)]

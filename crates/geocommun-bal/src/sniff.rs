@@ -94,6 +94,82 @@ pub fn binary_kind(head: &[u8]) -> Option<&'static str> {
         .map(|(_, _, name)| *name)
 }
 
+/// Compressed formats among [`binary_kind`]'s: the user most likely meant the CSV inside.
+pub fn is_compressed(kind: &str) -> bool {
+    matches!(kind, "zip" | "gzip" | "bzip2" | "7z" | "xz" | "rar" | "lzh" | "Z" | "lzip" | "cab")
+}
+
+/// What the reference passes over in silence but a person should fix, found while the bytes
+/// stream by: the first NUL byte, and the first byte that is not UTF-8 when the file also
+/// holds UTF-8 accents (a file saved in two encodings). Offsets are in bytes from the start.
+#[derive(Clone, Debug, Default)]
+pub struct TextScan {
+    offset: u64,
+    /// The start of a UTF-8 sequence cut by the end of the previous chunk.
+    carry: Vec<u8>,
+    pub first_nul: Option<u64>,
+    pub nul_count: u64,
+    pub first_invalid_utf8: Option<u64>,
+    /// At least one valid multi-byte UTF-8 sequence.
+    pub utf8_multibyte: bool,
+}
+
+impl TextScan {
+    pub fn feed(&mut self, bytes: &[u8]) {
+        if let Some(i) = memchr::memchr(0, bytes) {
+            self.first_nul.get_or_insert(self.offset + i as u64);
+            self.nul_count += memchr::memchr_iter(0, &bytes[i..]).count() as u64;
+        }
+        if self.first_invalid_utf8.is_none() || !self.utf8_multibyte {
+            let joined;
+            let buf: &[u8] = if self.carry.is_empty() {
+                bytes
+            } else {
+                joined = [self.carry.as_slice(), bytes].concat();
+                &joined
+            };
+            let base = self.offset - self.carry.len() as u64;
+            self.carry.clear();
+            let mut pos = 0;
+            loop {
+                match std::str::from_utf8(&buf[pos..]) {
+                    Ok(s) => {
+                        self.utf8_multibyte |= !s.is_ascii();
+                        break;
+                    }
+                    Err(e) => {
+                        let valid = e.valid_up_to();
+                        self.utf8_multibyte |= !buf[pos..pos + valid].is_ascii();
+                        let Some(len) = e.error_len() else {
+                            self.carry.extend_from_slice(&buf[pos + valid..]);
+                            break;
+                        };
+                        self.first_invalid_utf8.get_or_insert(base + (pos + valid) as u64);
+                        if self.utf8_multibyte {
+                            break;
+                        }
+                        pos += valid + len;
+                    }
+                }
+            }
+        }
+        self.offset += bytes.len() as u64;
+    }
+
+    /// Call at the end of the input: an unfinished sequence there is not UTF-8.
+    pub fn finish(&mut self) {
+        if !self.carry.is_empty() {
+            self.first_invalid_utf8.get_or_insert(self.offset - self.carry.len() as u64);
+            self.carry.clear();
+        }
+    }
+
+    /// UTF-8 accents and non-UTF-8 bytes in the same file.
+    pub fn mixed_encoding(&self) -> bool {
+        self.utf8_multibyte && self.first_invalid_utf8.is_some()
+    }
+}
+
 /// chardet's UTF-8 recogniser as a streaming state machine.
 #[derive(Clone, Debug, Default)]
 pub struct Utf8Recogniser {
@@ -125,7 +201,19 @@ impl Utf8Recogniser {
         if self.stopped {
             return;
         }
-        for &b in bytes {
+        let mut i = 0;
+        while i < bytes.len() {
+            // ASCII runs, 16 bytes at a time, between sequences: nothing to count.
+            if self.trail == 0 {
+                while i + 16 <= bytes.len() && bytes[i..i + 16].is_ascii() {
+                    i += 16;
+                }
+                if i >= bytes.len() {
+                    break;
+                }
+            }
+            let b = bytes[i];
+            i += 1;
             if self.trail > 0 {
                 if b & 0xC0 == 0x80 {
                     self.trail -= 1;
@@ -219,6 +307,32 @@ mod tests {
         assert_eq!(decide(b"entr\xe9e"), Ok(Encoding::Windows1252));
         assert_eq!(decide(b""), Ok(Encoding::Utf8));
         assert_eq!(decide(b"\xff\xfen\0u\0"), Err(Refusal::UnsupportedEncoding("UTF-16LE")));
+    }
+
+    fn scan(bytes: &[u8], chunk: usize) -> TextScan {
+        let mut s = TextScan::default();
+        for c in bytes.chunks(chunk) {
+            s.feed(c);
+        }
+        s.finish();
+        s
+    }
+
+    #[test]
+    fn text_scan_finds_nul_and_mixed_encodings_across_chunks() {
+        let mixed = "a;é\n1;Pr\u{e9}".as_bytes().iter().copied().chain(*b"\n2;Pr\xe9\0\n");
+        let mixed: Vec<u8> = mixed.collect();
+        for chunk in [1, 2, 3, 1000] {
+            let s = scan(&mixed, chunk);
+            assert!(s.mixed_encoding(), "{chunk}");
+            assert_eq!(s.first_invalid_utf8, Some(mixed.len() as u64 - 3));
+            assert_eq!((s.first_nul, s.nul_count), (Some(mixed.len() as u64 - 2), 1));
+        }
+        // Latin-1 only, or UTF-8 only: not mixed.
+        assert!(!scan(b"a;Pr\xe9\n", 2).mixed_encoding());
+        assert!(!scan("a;Pré\n".as_bytes(), 2).mixed_encoding());
+        // A sequence cut by the end of the input.
+        assert_eq!(scan(b"ab\xc3", 1).first_invalid_utf8, Some(2));
     }
 
     #[test]

@@ -4,33 +4,44 @@
 //! Memory: rows are validated one at a time; what is kept per row is what the cross-row
 //! checks need (a few 64-bit hashes) plus the findings themselves.
 
-use std::collections::hash_map::DefaultHasher;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::io::{self, Read};
 use std::path::Path;
+use std::rc::Rc;
 
 use crate::cog::{BanIdStore, MiniCog};
 use crate::csv::{
     CsvReader, Newline, Next, ParseError, Record, TextReader, guess_delimiter, guess_newline,
 };
-use crate::limits::{GUESS_WINDOW_CHARS, READ_CHUNK, TEXT_REPORT_EXAMPLES};
+use crate::limits::{GUESS_WINDOW_CHARS, NORM_CACHE_ENTRIES, READ_CHUNK, TEXT_REPORT_EXAMPLES};
 use crate::normalize::normalize;
 use crate::profile::{Profile, Severity, code_schema_field};
 use crate::proj::{Legal, project};
-use crate::report::{Column, ColumnKind, Counts, Example, Finding, Report};
+use crate::report::{Column, ColumnKind, Counts, Example, Finding, Note, NoteKind, Report};
 use crate::schema::{Field, parse_regional};
-use crate::sniff::{Encoding, Refusal, Utf8Recogniser, binary_kind};
+use crate::sniff::{Encoding, Refusal, TextScan, Utf8Recogniser, binary_kind};
 use crate::values::{Cle, Ctx, Date, Problem, UidIds, Value, read_value};
 
 /// Something that can be read (twice: once to sniff the encoding, once to parse).
 pub trait Source {
     fn open(&self) -> io::Result<Box<dyn Read + '_>>;
+
+    /// Its size in bytes when known without reading it (lets a binary file be refused after
+    /// its first bytes).
+    fn len_hint(&self) -> Option<u64> {
+        None
+    }
 }
 
 impl Source for [u8] {
     fn open(&self) -> io::Result<Box<dyn Read + '_>> {
         Ok(Box::new(self))
+    }
+
+    fn len_hint(&self) -> Option<u64> {
+        Some(self.len() as u64)
     }
 }
 
@@ -38,7 +49,14 @@ impl Source for Path {
     fn open(&self) -> io::Result<Box<dyn Read + '_>> {
         Ok(Box::new(io::BufReader::with_capacity(READ_CHUNK, std::fs::File::open(self)?)))
     }
+
+    fn len_hint(&self) -> Option<u64> {
+        std::fs::metadata(self).ok().filter(std::fs::Metadata::is_file).map(|m| m.len())
+    }
 }
+
+/// Bytes looked at for magic numbers (`file-type` reads 4,100).
+const HEAD_BYTES: usize = 4100;
 
 /// Validation options.
 #[derive(Clone, Debug)]
@@ -89,12 +107,14 @@ impl<'a> Validator<'a> {
 
     /// Validates any [`Source`]. `Err` only for I/O errors.
     pub fn validate<S: Source + ?Sized>(&self, src: &S) -> io::Result<Report> {
-        // Pass 1: magic numbers and the UTF-8 recogniser over every byte.
+        // Pass 1: magic numbers, then the UTF-8 recogniser over every byte.
         let mut reader = src.open()?;
         let mut recogniser = Utf8Recogniser::new();
+        let mut scan = TextScan::default();
         let mut head = Vec::new();
         let mut buf = vec![0u8; READ_CHUNK];
         let mut bytes = 0u64;
+        let mut head_checked = false;
         loop {
             let n = match reader.read(&mut buf) {
                 Ok(0) => break,
@@ -102,12 +122,24 @@ impl<'a> Validator<'a> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            if head.len() < 4100 {
-                head.extend_from_slice(&buf[..n.min(4100 - head.len())]);
+            if head.len() < HEAD_BYTES {
+                head.extend_from_slice(&buf[..n.min(HEAD_BYTES - head.len())]);
+            }
+            bytes += n as u64;
+            if !head_checked && head.len() >= HEAD_BYTES {
+                head_checked = true;
+                // A binary file (an archive, a compression bomb…) is refused on its first
+                // bytes, never decompressed nor read to the end when its size is known.
+                if let (Some(kind), Some(len)) = (binary_kind(&head), src.len_hint()) {
+                    let mut report = Report::new(len);
+                    report.refusal = Some(Refusal::Binary(kind));
+                    return Ok(report);
+                }
             }
             recogniser.feed(&buf[..n]);
-            bytes += n as u64;
+            scan.feed(&buf[..n]);
         }
+        scan.finish();
         drop(reader);
         let mut report = Report::new(bytes);
         if let Some(kind) = binary_kind(&head) {
@@ -140,8 +172,73 @@ impl<'a> Validator<'a> {
             });
         }
         run.read_all(&mut csv)?;
-        Ok(run.finish(report))
+        drop(csv);
+        let mut report = run.finish(report);
+        locate_notes(src, &scan, &mut report)?;
+        Ok(report)
     }
+}
+
+/// Notes for NUL bytes and mixed encodings, located by line and column (a third, partial
+/// read, only for the files that have them).
+fn locate_notes<S: Source + ?Sized>(
+    src: &S,
+    scan: &TextScan,
+    report: &mut Report,
+) -> io::Result<()> {
+    let mut wanted: Vec<(u64, NoteKind)> = Vec::new();
+    if let Some(at) = scan.first_nul {
+        wanted.push((at, NoteKind::NulBytes { count: scan.nul_count }));
+    }
+    if scan.mixed_encoding()
+        && let Some(at) = scan.first_invalid_utf8
+    {
+        wanted.push((at, NoteKind::MixedEncoding { read_as: report.encoding }));
+    }
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    wanted.sort_by_key(|w| w.0);
+    let (nl, delim) = match report.newline {
+        Some(Newline::Cr) => (b'\r', report.delimiter.unwrap_or(b';')),
+        _ => (b'\n', report.delimiter.unwrap_or(b';')),
+    };
+    let mut reader = src.open()?;
+    let mut buf = vec![0u8; READ_CHUNK];
+    let (mut offset, mut line, mut field, mut col) = (0u64, 1u64, 0usize, 1u64);
+    let mut next = wanted.into_iter().peekable();
+    'read: loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        for &b in &buf[..n] {
+            while next.peek().is_some_and(|w| w.0 == offset) {
+                let Some((_, kind)) = next.next() else { break };
+                report.notes.push(Note {
+                    kind,
+                    line,
+                    byte_in_line: col,
+                    column: report.columns.get(field).map(|c| c.name.clone()),
+                });
+            }
+            if next.peek().is_none() {
+                break 'read;
+            }
+            offset += 1;
+            if b == nl {
+                (line, field, col) = (line + 1, 0, 1);
+            } else {
+                col += 1;
+                if b == delim {
+                    field += 1;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Index of an interned code.
@@ -235,22 +332,22 @@ struct ColumnSpec {
     codes: [Option<CodeId>; Problem::COUNT],
 }
 
-/// The values of one row the row and cross-row checks look at.
+/// The values of one row the row and cross-row checks look at, borrowed from the record.
 #[derive(Default)]
-struct RowVals {
-    cle: Option<Cle>,
-    uid: Option<UidIds>,
-    id_commune: Option<String>,
-    id_toponyme: Option<String>,
-    id_adresse: Option<String>,
-    voie_nom: Option<String>,
-    toponyme: Option<String>,
-    complement: Option<String>,
+struct RowVals<'r> {
+    cle: Option<Cle<'r>>,
+    uid: Option<UidIds<'r>>,
+    id_commune: Option<Cow<'r, str>>,
+    id_toponyme: Option<Cow<'r, str>>,
+    id_adresse: Option<Cow<'r, str>>,
+    voie_nom: Option<Cow<'r, str>>,
+    toponyme: Option<Cow<'r, str>>,
+    complement: Option<Cow<'r, str>>,
     numero: Option<u32>,
-    suffixe: Option<String>,
-    commune_insee: Option<String>,
-    commune_nom: Option<String>,
-    deleguee: Option<String>,
+    suffixe: Option<Cow<'r, str>>,
+    commune_insee: Option<Cow<'r, str>>,
+    commune_nom: Option<Cow<'r, str>>,
+    deleguee: Option<Cow<'r, str>>,
     x: Option<f64>,
     y: Option<f64>,
     long: Option<f64>,
@@ -261,17 +358,38 @@ struct RowVals {
     commune_cols_have_errors: bool,
 }
 
-impl RowVals {
+impl RowVals<'_> {
     fn voie_name(&self) -> Option<&str> {
         self.voie_nom.as_deref().or(self.toponyme.as_deref())
     }
 
     fn code_commune(&self) -> Option<&str> {
-        self.commune_insee.as_deref().or(self.cle.as_ref().map(|c| c.commune.as_str()))
+        self.commune_insee.as_deref().or(self.cle.as_ref().map(|c| &*c.commune))
+    }
+
+    fn id_commune(&self) -> Option<&str> {
+        self.id_commune.as_deref().or(self.uid.as_ref().and_then(|u| u.commune))
+    }
+
+    fn id_toponyme(&self) -> Option<&str> {
+        self.id_toponyme.as_deref().or(self.uid.as_ref().and_then(|u| u.toponyme))
+    }
+
+    fn id_adresse(&self) -> Option<&str> {
+        self.id_adresse.as_deref().or(self.uid.as_ref().and_then(|u| u.adresse))
     }
 }
 
-/// Per-row keys kept for the cross-row checks.
+/// A normalised voie name (`normalize`), shared between the rows that spell it the same.
+#[derive(Clone)]
+struct Norm {
+    text: Rc<str>,
+    /// Hash of `text`, fed into the cross-row keys.
+    hash: u64,
+}
+
+/// The keys of a row carrying BAN ids (`id_ban_*` or `uid_adresse`), for the cross-row
+/// checks. A row without ids needs only its numero key (`Run::numero_keys`).
 struct CrossRow {
     row: u32,
     voie: u64,
@@ -281,8 +399,17 @@ struct CrossRow {
     id_adresse: u64,
 }
 
+/// The hasher of the cross-row keys: foldhash's quality variant with a fixed seed (the same
+/// keys on every run, 64 well-mixed bits; about twice as fast as SipHash on short strings).
+fn key_hasher() -> impl Hasher {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0x6765_6f63_6f6d_6d75).build_hasher()
+}
+
+/// A 64-bit hash of a sequence of strings. The cross-row checks compare these instead of
+/// keeping the strings.
 fn hash_of(parts: &[&str]) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = key_hasher();
     for p in parts {
         p.hash(&mut h);
     }
@@ -307,15 +434,25 @@ struct Run<'v, 'a> {
     rows: u32,
     parse_errors: Vec<ParseError>,
     fatal: bool,
-    /// Cache of normalised voie names.
-    norm_cache: HashMap<String, String>,
-    cross: Vec<CrossRow>,
+    /// Cache of normalised voie names, by raw name.
+    norm_cache: HashMap<Box<str>, Norm, foldhash::fast::RandomState>,
+    /// `normalize` of an absent name.
+    norm_none: Norm,
+    /// Per checked row (index = row − 1), the numero key of
+    /// `row.different_id_ban_adresses_with_same_adresse`, 0 for a toponyme row: 8 bytes a row,
+    /// the only state that grows with the rows of a file without BAN ids.
+    numero_keys: Vec<u64>,
+    /// Rows with BAN ids.
+    id_rows: Vec<CrossRow>,
     complements: Vec<(u32, u64)>,
     declared: HashSet<u64>,
     use_ban_id: u32,
     districts: HashSet<u64>,
     ban_id_cache: HashMap<String, Option<String>>,
     chef_lieu_crash_rows: Vec<u32>,
+    /// Findings before this index come from the row checks, in row order; after it, from
+    /// the cross-row checks.
+    row_findings_end: usize,
 }
 
 impl<'v, 'a> Run<'v, 'a> {
@@ -339,14 +476,17 @@ impl<'v, 'a> Run<'v, 'a> {
             rows: 0,
             parse_errors: Vec::new(),
             fatal: false,
-            norm_cache: HashMap::new(),
-            cross: Vec::new(),
+            norm_cache: HashMap::default(),
+            norm_none: Norm { text: Rc::from(""), hash: hash_of(&[""]) },
+            numero_keys: Vec::new(),
+            id_rows: Vec::new(),
             complements: Vec::new(),
             declared: HashSet::new(),
             use_ban_id: 0,
             districts: HashSet::new(),
             ban_id_cache: HashMap::new(),
             chef_lieu_crash_rows: Vec::new(),
+            row_findings_end: 0,
         }
     }
 
@@ -366,7 +506,10 @@ impl<'v, 'a> Run<'v, 'a> {
                 }
                 Next::Record => {}
             }
-            line += rec.iter().map(|f| count_newlines(f, self.newline)).sum::<u64>() + 1;
+            line += 1;
+            if rec.has_line_break() {
+                line += rec.iter().map(|f| count_newlines(f, self.newline)).sum::<u64>();
+            }
             if rec.is_blank() {
                 continue;
             }
@@ -575,11 +718,12 @@ impl<'v, 'a> Run<'v, 'a> {
                 _ => {}
             }
         }
-        self.row_checks(row, line, &vals);
-        self.cross_keys(row, &vals);
+        let nv = self.normalized(vals.voie_name());
+        self.row_checks(row, line, &vals, &nv);
+        self.cross_keys(row, &vals, &nv);
     }
 
-    fn row_checks(&mut self, row: u32, line: u64, r: &RowVals) {
+    fn row_checks(&mut self, row: u32, line: u64, r: &RowVals<'_>, nv: &Norm) {
         let rc = self.rc;
         let cog = self.v.cog;
         let add = |s: &mut Self, code: CodeId| s.push(row, code, Some((line, "", "")));
@@ -597,18 +741,17 @@ impl<'v, 'a> Run<'v, 'a> {
         if r.cle.is_none() && r.commune_insee.is_none() {
             add(self, rc.commune_manquante);
         }
-        let code = r.code_commune().map(str::to_owned);
-        if let Some(code) = &code
+        let code = r.code_commune();
+        if let Some(code) = code
             && let Some(commune) = cog.current(code)
             && let Some(nom) = &r.commune_nom
-            && *nom != commune.nom
+            && **nom != commune.nom
         {
             add(self, rc.commune_nom_invalide);
         }
-        let voie = r.voie_name().map(str::to_owned);
-        let nv = self.normalized(voie.as_deref());
+        let voie = r.voie_name();
         let nc = self.normalized(r.complement.as_deref());
-        if nv == nc {
+        if nv.text == nc.text {
             add(self, rc.voie_nom_same_complement);
         }
         let numbered = r.numero.is_some_and(|n| n != 99_999);
@@ -636,9 +779,9 @@ impl<'v, 'a> Run<'v, 'a> {
         if r.numero.is_none() || voie.is_none() {
             add(self, rc.adresse_incomplete);
         }
-        if let Some(deleguee) = &r.deleguee
+        if let Some(deleguee) = r.deleguee.as_deref()
             && !r.commune_cols_have_errors
-            && let Some(code) = &code
+            && let Some(code) = code
         {
             match cog.current(code) {
                 Some(commune) => {
@@ -650,9 +793,7 @@ impl<'v, 'a> Run<'v, 'a> {
                 None => self.chef_lieu_crash_rows.push(row),
             }
         }
-        let idc = r.id_commune.as_deref().or(r.uid.as_ref().and_then(|u| u.commune.as_deref()));
-        let idt = r.id_toponyme.as_deref().or(r.uid.as_ref().and_then(|u| u.toponyme.as_deref()));
-        let ida = r.id_adresse.as_deref().or(r.uid.as_ref().and_then(|u| u.adresse.as_deref()));
+        let (idc, idt, ida) = (r.id_commune(), r.id_toponyme(), r.id_adresse());
         if idc.is_some() || idt.is_some() || ida.is_some() {
             if idc.is_none() {
                 add(self, rc.lack_of_id_ban);
@@ -665,13 +806,17 @@ impl<'v, 'a> Run<'v, 'a> {
             }
         }
         // BAN-id store check (the reference asks the BAN API).
-        if let (Some(store), Some(idc), Some(code)) = (self.v.ban_ids, idc, &code) {
-            let expected = self
-                .ban_id_cache
-                .entry(code.clone())
-                .or_insert_with(|| store.commune_ban_id(code))
-                .clone();
-            if expected.is_some_and(|e| e != idc) {
+        if let (Some(store), Some(idc), Some(code)) = (self.v.ban_ids, idc, code) {
+            let differs = |e: &Option<String>| e.as_deref().is_some_and(|e| e != idc);
+            let expected = if let Some(e) = self.ban_id_cache.get(code) {
+                differs(e)
+            } else {
+                let e = store.commune_ban_id(code);
+                let d = differs(&e);
+                self.ban_id_cache.insert(code.to_owned(), e);
+                d
+            };
+            if expected {
                 add(self, rc.cog_no_match);
             }
         }
@@ -681,37 +826,51 @@ impl<'v, 'a> Run<'v, 'a> {
         }
     }
 
-    fn normalized(&mut self, s: Option<&str>) -> String {
-        let Some(s) = s else { return String::new() };
+    /// `normalize(s)`, cached by raw name (a BAL repeats its voie names on every row).
+    fn normalized(&mut self, s: Option<&str>) -> Norm {
+        let Some(s) = s else { return self.norm_none.clone() };
         if let Some(n) = self.norm_cache.get(s) {
             return n.clone();
         }
-        let n = normalize(Some(s));
-        if self.norm_cache.len() < 1_000_000 {
-            self.norm_cache.insert(s.to_owned(), n.clone());
+        let text = normalize(Some(s));
+        let n = Norm { hash: hash_of(&[&text]), text: Rc::from(text) };
+        if self.norm_cache.len() < NORM_CACHE_ENTRIES {
+            self.norm_cache.insert(Box::from(s), n.clone());
         }
         n
     }
 
-    fn cross_keys(&mut self, row: u32, r: &RowVals) {
-        let voie = r.voie_name().map(str::to_owned);
-        let nv = self.normalized(voie.as_deref());
+    fn cross_keys(&mut self, row: u32, r: &RowVals<'_>, nv: &Norm) {
+        // The reference builds these keys as template strings, `undefined` for a missing part.
         let code_voie = r.cle.as_ref().and_then(|c| c.voie.as_deref()).unwrap_or("undefined");
-        let numero = r.numero.map_or_else(|| "undefined".to_owned(), |n| n.to_string());
         let deleguee = r.deleguee.as_deref().unwrap_or("undefined");
         let suffixe = r.suffixe.as_deref().unwrap_or("undefined");
-        let idt = r.id_toponyme.as_deref().or(r.uid.as_ref().and_then(|u| u.toponyme.as_deref()));
-        let ida = r.id_adresse.as_deref().or(r.uid.as_ref().and_then(|u| u.adresse.as_deref()));
-        self.cross.push(CrossRow {
-            row,
-            voie: hash_of(&[&nv, code_voie]),
-            numero_key: hash_of(&[&numero, suffixe, &nv, deleguee]),
-            topo: r.numero == Some(99_999),
-            id_toponyme: idt.map_or(0, |s| hash_of(&[s])),
-            id_adresse: ida.map_or(0, |s| hash_of(&[s])),
-        });
+        let (idt, ida) = (r.id_toponyme(), r.id_adresse());
+        let mut voie = key_hasher();
+        voie.write_u64(nv.hash);
+        code_voie.hash(&mut voie);
+        let mut numero_key = key_hasher();
+        // A numero is a number; `undefined` cannot collide with one.
+        numero_key.write_u64(r.numero.map_or(u64::MAX, u64::from));
+        suffixe.hash(&mut numero_key);
+        numero_key.write_u64(nv.hash);
+        deleguee.hash(&mut numero_key);
+        let topo = r.numero == Some(99_999);
+        let numero_key = numero_key.finish().max(1);
+        debug_assert_eq!(self.numero_keys.len() + 1, row as usize);
+        self.numero_keys.push(if topo { 0 } else { numero_key });
+        if idt.is_some() || ida.is_some() {
+            self.id_rows.push(CrossRow {
+                row,
+                voie: voie.finish().max(1),
+                numero_key,
+                topo,
+                id_toponyme: idt.map_or(0, |s| hash_of(&[s])),
+                id_adresse: ida.map_or(0, |s| hash_of(&[s])),
+            });
+        }
         if r.numero == Some(99_999)
-            && let Some(v) = &voie
+            && let Some(v) = r.voie_name()
         {
             self.declared.insert(hash_of(&[v]));
         }
@@ -738,11 +897,10 @@ impl<'v, 'a> Run<'v, 'a> {
                     i = j;
                 }
             };
-        let any_ids = self.cross.iter().any(|c| c.id_toponyme != 0 || c.id_adresse != 0);
-        if any_ids {
+        if !self.id_rows.is_empty() {
             // Same toponyme id, several voie identifiers.
             let mut g: Vec<(u64, u64, u32)> = self
-                .cross
+                .id_rows
                 .iter()
                 .filter(|c| c.id_toponyme != 0)
                 .map(|c| (c.id_toponyme, c.voie, c.row))
@@ -750,7 +908,7 @@ impl<'v, 'a> Run<'v, 'a> {
             flag_groups(&mut g, rc.diff_voie_same_topo, &mut extra);
             // Same voie identifier (with the toponyme/voie marker), several toponyme ids.
             let mut g: Vec<(u64, u64, u32)> = self
-                .cross
+                .id_rows
                 .iter()
                 .filter(|c| c.id_toponyme != 0)
                 .map(|c| {
@@ -764,19 +922,28 @@ impl<'v, 'a> Run<'v, 'a> {
             flag_groups(&mut g, rc.diff_topo_same_voie, &mut extra);
             // Same adresse id, several numero identifiers.
             let mut g: Vec<(u64, u64, u32)> = self
-                .cross
+                .id_rows
                 .iter()
                 .filter(|c| c.id_adresse != 0 && !c.topo)
                 .map(|c| (c.id_adresse, c.numero_key, c.row))
                 .collect();
             flag_groups(&mut g, rc.diff_adresse_same_id, &mut extra);
             // Same numero identifier, several adresse ids (none counts as one value).
-            let mut g: Vec<(u64, u64, u32)> = self
-                .cross
-                .iter()
-                .filter(|c| !c.topo)
-                .map(|c| (c.numero_key, c.id_adresse, c.row))
-                .collect();
+            let mut id_adresse = self.id_rows.iter().map(|c| (c.row, c.id_adresse)).peekable();
+            let mut g: Vec<(u64, u64, u32)> = Vec::with_capacity(self.numero_keys.len());
+            for (i, &key) in self.numero_keys.iter().enumerate() {
+                let row = i as u32 + 1;
+                let ida = match id_adresse.peek() {
+                    Some(&(r, ida)) if r == row => {
+                        id_adresse.next();
+                        ida
+                    }
+                    _ => 0,
+                };
+                if key != 0 {
+                    g.push((key, ida, row));
+                }
+            }
             flag_groups(&mut g, rc.diff_ids_same_adresse, &mut extra);
         }
         for &(row, c) in &self.complements {
@@ -784,10 +951,12 @@ impl<'v, 'a> Run<'v, 'a> {
                 extra.push((row, rc.complement_not_declared));
             }
         }
+        self.row_findings_end = self.findings.len();
         for (row, code) in extra {
             self.push(row, code, None);
         }
-        self.cross = Vec::new();
+        self.numero_keys = Vec::new();
+        self.id_rows = Vec::new();
     }
 
     fn finish(mut self, mut report: Report) -> Report {
@@ -838,8 +1007,12 @@ impl<'v, 'a> Run<'v, 'a> {
         let has = |f: Field| self.has_field[f as usize];
         let profile = self.v.options.profile.unwrap_or_else(|| Profile::detect(has));
         let format = profile.format();
-        let mut unique: HashSet<CodeId> = self.global.clone();
-        unique.extend(self.findings.iter().map(|f| f.1));
+        let mut used = vec![false; self.codes.infos.len()];
+        for &c in self.global.iter().chain(self.findings.iter().map(|f| &f.1)) {
+            used[c as usize] = true;
+        }
+        let unique: Vec<CodeId> =
+            (0..used.len()).filter(|&c| used[c]).map(|c| c as CodeId).collect();
         // Grade every code once per profile.
         let n = self.codes.infos.len();
         let grades: Vec<[Severity; 7]> =
@@ -896,7 +1069,8 @@ impl<'v, 'a> Run<'v, 'a> {
             .collect();
         debug_assert_eq!(keep.len(), n);
         let mut counts = Counts::default();
-        let mut rows_with_errors: HashSet<u32> = HashSet::new();
+        // Findings are sorted by row: a row with errors is counted at its first error.
+        let mut last_error_row = None;
         let mut findings: Vec<Finding> = Vec::with_capacity(self.findings.len());
         let mut field_of: Vec<Option<String>> = Vec::with_capacity(n);
         for c in &self.codes.infos {
@@ -917,8 +1091,9 @@ impl<'v, 'a> Run<'v, 'a> {
         for (r, &c) in order.iter().enumerate() {
             rank[c] = r as u32;
         }
-        self.findings.sort_unstable_by_key(|&(row, code)| (row, rank[code as usize]));
-        for &(row, code) in &self.findings {
+        let key = |&(row, code): &(u32, CodeId)| (row, rank[code as usize]);
+        let sorted = sort_findings(&mut self.findings, self.row_findings_end, key);
+        for (row, code) in sorted {
             if !keep[code as usize] {
                 continue;
             }
@@ -926,7 +1101,10 @@ impl<'v, 'a> Run<'v, 'a> {
             match sev {
                 Severity::Error => {
                     counts.errors += 1;
-                    rows_with_errors.insert(row);
+                    if last_error_row != Some(row) {
+                        counts.rows_with_errors += 1;
+                        last_error_row = Some(row);
+                    }
                 }
                 Severity::Warning => counts.warnings += 1,
                 Severity::Info => counts.infos += 1,
@@ -939,7 +1117,6 @@ impl<'v, 'a> Run<'v, 'a> {
             });
         }
         code_text.clear();
-        counts.rows_with_errors = rows_with_errors.len() as u64;
         report.findings = findings;
         report.counts = counts;
         let mut examples: Vec<(String, Severity, Vec<Example>)> = self
@@ -958,6 +1135,40 @@ impl<'v, 'a> Run<'v, 'a> {
         }
         report
     }
+}
+
+/// The findings in `key` order, (row, rank of the code). Those before `row_end` are already
+/// in row order (the rows are checked one after the other), so only each row's few findings
+/// and the cross-row findings need sorting, then the two sequences are merged.
+fn sort_findings<K: Ord>(
+    findings: &mut [(u32, CodeId)],
+    row_end: usize,
+    key: impl Fn(&(u32, CodeId)) -> K,
+) -> impl Iterator<Item = (u32, CodeId)> {
+    let row_end = row_end.min(findings.len());
+    let (rows, cross) = findings.split_at_mut(row_end);
+    if rows.is_sorted_by_key(|f| f.0) {
+        for run in rows.chunk_by_mut(|a, b| a.0 == b.0) {
+            run.sort_unstable_by_key(&key);
+        }
+    } else {
+        rows.sort_unstable_by_key(&key);
+    }
+    cross.sort_unstable_by_key(&key);
+    let (mut i, mut j) = (0, 0);
+    let (rows, cross): (&[_], &[_]) = (rows, cross);
+    let mut out = Vec::with_capacity(rows.len() + cross.len());
+    while i < rows.len() || j < cross.len() {
+        let take_row = j == cross.len() || (i < rows.len() && key(&rows[i]) <= key(&cross[j]));
+        if take_row {
+            out.push(rows[i]);
+            i += 1;
+        } else {
+            out.push(cross[j]);
+            j += 1;
+        }
+    }
+    out.into_iter()
 }
 
 fn count_newlines(s: &str, nl: Newline) -> u64 {

@@ -1,5 +1,8 @@
 //! Value rules: one parser per field, raising the reference's codes in the reference's order.
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
 use unicode_normalization::UnicodeNormalization;
 
 use crate::cog::MiniCog;
@@ -155,39 +158,82 @@ impl Date {
     }
 }
 
-/// The parts of a parsed `cle_interop`.
+/// The parts of a parsed `cle_interop`, borrowed from the cell when no case change is needed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Cle {
+pub struct Cle<'a> {
     /// Upper-cased commune part.
-    pub commune: String,
+    pub commune: Cow<'a, str>,
     /// Upper-cased voie part, `None` when faulty.
-    pub voie: Option<String>,
+    pub voie: Option<Cow<'a, str>>,
     /// The numero part without its leading zeros (may be empty for `00000`).
-    pub numero: String,
-    /// The whole key, lower-cased, numero padded to 5.
-    pub normalized: String,
+    pub numero: &'a str,
 }
 
 /// BAN ids carried by `uid_adresse` (`@c:`, `@v:`, `@a:` tokens).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct UidIds {
-    pub commune: Option<String>,
-    pub toponyme: Option<String>,
-    pub adresse: Option<String>,
+pub struct UidIds<'a> {
+    pub commune: Option<&'a str>,
+    pub toponyme: Option<&'a str>,
+    pub adresse: Option<&'a str>,
 }
 
-/// The parsed value of one cell.
+/// The parsed value of one cell. Text borrows from the cell unless the rules change it
+/// (upper-casing a commune code, `_` → space in a voie name): the validator reads every cell
+/// of every row, and an owned string per cell was its largest cost.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Value {
-    Text(String),
-    Cle(Cle),
-    Uid(String, UidIds),
+pub enum Value<'a> {
+    Text(Cow<'a, str>),
+    Cle(Cle<'a>),
+    Uid(&'a str, UidIds<'a>),
     Numero(u32),
     Float(f64),
     Position(&'static str),
-    Parcelles(Vec<String>),
+    /// The `|`-separated list, outer pipes trimmed; [`parcelles`] gives the normalised items.
+    Parcelles(&'a str),
     Date(Date),
     Bool(bool),
+}
+
+/// The items of a `cad_parcelles` value accepted by the rules (`Value::Parcelles`), each as
+/// 14 characters (the 15-character form loses its third character, as in the reference).
+pub fn parcelles(v: &str) -> Vec<String> {
+    v.split('|')
+        .map(|s| {
+            if js_len(s) == 14 {
+                s.to_owned()
+            } else {
+                let mut c: Vec<char> = s.chars().collect();
+                if c.len() > 2 {
+                    c.remove(2);
+                }
+                c.into_iter().collect()
+            }
+        })
+        .collect()
+}
+
+/// `s.to_uppercase()`, borrowed when it changes nothing.
+fn upper(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        if s.bytes().any(|b| b.is_ascii_lowercase()) {
+            Cow::Owned(s.to_ascii_uppercase())
+        } else {
+            Cow::Borrowed(s)
+        }
+    } else {
+        let u = s.to_uppercase();
+        if u == s { Cow::Borrowed(s) } else { Cow::Owned(u) }
+    }
+}
+
+/// `s.to_uppercase() != s` without allocating for ASCII.
+fn changed_by_upper(s: &str) -> bool {
+    if s.is_ascii() { s.bytes().any(|b| b.is_ascii_lowercase()) } else { s.to_uppercase() != s }
+}
+
+/// `s.to_lowercase() != s` without allocating for ASCII.
+fn changed_by_lower(s: &str) -> bool {
+    if s.is_ascii() { s.bytes().any(|b| b.is_ascii_uppercase()) } else { s.to_lowercase() != s }
 }
 
 /// The 8 canonical positions.
@@ -204,11 +250,9 @@ pub const POSITIONS: [&str; 8] = [
 
 /// Everything the reading of one cell gives.
 #[derive(Debug, Default)]
-pub struct CellOutcome {
+pub struct CellOutcome<'a> {
     pub problems: smallvec_like::Problems,
-    pub value: Option<Value>,
-    /// A fix the reference itself would propose (dates in another format).
-    pub remediation: Option<String>,
+    pub value: Option<Value<'a>>,
 }
 
 /// A tiny inline vector of problems (a cell raises at most 4).
@@ -251,14 +295,25 @@ pub struct Ctx<'a> {
 
 /// JavaScript string length (UTF-16 code units).
 fn js_len(s: &str) -> usize {
-    s.chars().map(char::len_utf16).sum()
+    if s.is_ascii() { s.len() } else { s.chars().map(char::len_utf16).sum() }
 }
 
 /// The reference's `readValue`: trim, `espaces_debut_fin`, `valeur_manquante`, then the
 /// field's parser.
-pub fn read_value(field: Field, raw: &str, regional: bool, ctx: &Ctx<'_>) -> CellOutcome {
+#[inline]
+pub fn read_value<'a>(
+    field: Field,
+    raw: &'a str,
+    regional: bool,
+    ctx: &Ctx<'_>,
+) -> CellOutcome<'a> {
     let mut out = CellOutcome::default();
-    let v = raw.trim_matches(js_is_space);
+    // No JavaScript white space is a visible ASCII character: most cells need no trimming.
+    let v = match raw.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => raw,
+        [only] if only.is_ascii_graphic() => raw,
+        _ => raw.trim_matches(js_is_space),
+    };
     if v.len() != raw.len() {
         out.problems.push(Problem::EspacesDebutFin);
     }
@@ -268,23 +323,23 @@ pub fn read_value(field: Field, raw: &str, regional: bool, ctx: &Ctx<'_>) -> Cel
         }
         return out;
     }
-    out.value = parse(field, v, ctx, &mut out.problems, &mut out.remediation);
+    out.value = parse(field, v, ctx, &mut out.problems);
     out
 }
 
-fn parse(
+#[inline]
+fn parse<'a>(
     field: Field,
-    v: &str,
+    v: &'a str,
     ctx: &Ctx<'_>,
     p: &mut smallvec_like::Problems,
-    remediation: &mut Option<String>,
-) -> Option<Value> {
+) -> Option<Value<'a>> {
     match field {
         Field::CleInterop => parse_cle(v, ctx, p).map(Value::Cle),
         Field::UidAdresse => parse_uid(v, p),
         Field::IdBanCommune | Field::IdBanToponyme | Field::IdBanAdresse => {
             if is_uuid_v4(v) {
-                Some(Value::Text(v.to_owned()))
+                Some(Value::Text(Cow::Borrowed(v)))
             } else {
                 p.push(Problem::TypeInvalide);
                 None
@@ -292,12 +347,12 @@ fn parse(
         }
         Field::VoieNom | Field::Toponyme => parse_nom_voie(v, p).map(Value::Text),
         Field::LieuditComplementNom | Field::CommuneDelegueeNom | Field::Source => {
-            Some(Value::Text(v.to_owned()))
+            Some(Value::Text(Cow::Borrowed(v)))
         }
         Field::Numero => parse_numero(v, p).map(Value::Numero),
         Field::Suffixe => parse_suffixe(v, p).map(Value::Text),
         Field::CommuneInsee => {
-            let code = v.to_uppercase();
+            let code = upper(v);
             if !ctx.cog.is_known(&code) {
                 p.push(Problem::CommuneInvalide);
                 return None;
@@ -308,16 +363,16 @@ fn parse(
             Some(Value::Text(code))
         }
         Field::CommuneNom => {
-            if v.to_lowercase() == v {
+            if !changed_by_lower(v) {
                 p.push(Problem::CasseIncorrecte);
             }
-            if v.to_uppercase() == v {
+            if !changed_by_upper(v) {
                 p.push(Problem::CasseIncorrecte);
             }
-            Some(Value::Text(v.to_owned()))
+            Some(Value::Text(Cow::Borrowed(v)))
         }
         Field::CommuneDelegueeInsee => {
-            let code = v.to_uppercase();
+            let code = upper(v);
             if !ctx.cog.is_known(&code) {
                 p.push(Problem::CommuneInvalide);
             }
@@ -326,7 +381,7 @@ fn parse(
         Field::Position => parse_position(v, p).map(Value::Position),
         Field::X | Field::Y | Field::Long | Field::Lat => parse_float(v, p).map(Value::Float),
         Field::CadParcelles => parse_parcelles(v, p).map(Value::Parcelles),
-        Field::DateDerMaj => parse_date(v, ctx.today, p, remediation).map(Value::Date),
+        Field::DateDerMaj => parse_date(v, ctx.today, p).map(Value::Date),
         Field::CertificationCommune => match v {
             "1" => Some(Value::Bool(true)),
             "0" => Some(Value::Bool(false)),
@@ -338,31 +393,35 @@ fn parse(
     }
 }
 
-fn parse_cle(v: &str, ctx: &Ctx<'_>, p: &mut smallvec_like::Problems) -> Option<Cle> {
-    if v.to_lowercase() != v {
+fn parse_cle<'a>(v: &'a str, ctx: &Ctx<'_>, p: &mut smallvec_like::Problems) -> Option<Cle<'a>> {
+    if changed_by_lower(v) {
         p.push(Problem::CasseInvalide);
     }
-    let parts: Vec<&str> = v.split('_').collect();
-    if parts.len() < 3 || parts.iter().any(|s| s.is_empty()) {
+    let mut parts = v.split('_');
+    let (Some(commune), Some(voie), Some(numero)) = (parts.next(), parts.next(), parts.next())
+    else {
+        p.push(Problem::StructureInvalide);
+        return None;
+    };
+    if commune.is_empty() || voie.is_empty() || numero.is_empty() || parts.any(str::is_empty) {
         p.push(Problem::StructureInvalide);
         return None;
     }
-    let commune = parts[0].to_uppercase();
+    let commune = upper(commune);
     if !ctx.cog.is_known(&commune) {
         p.push(Problem::CommuneInvalide);
     } else if ctx.cog.is_ancien(&commune) {
         p.push(Problem::CommuneAncienne);
     }
-    let voie = parts[1];
     let mut voie_error = false;
     if js_len(voie) != 4 {
         p.push(Problem::VoieInvalide);
         voie_error = true;
-    } else if voie.to_uppercase() == "XXXX" || voie == "0000" {
+    } else if voie.eq_ignore_ascii_case("XXXX") || voie == "0000" {
+        // `toUpperCase() === 'XXXX'`: only `x`/`X` upper-case to `X`.
         p.push(Problem::VoieNonRenseignee);
         voie_error = true;
     }
-    let numero = parts[2];
     if !numero.bytes().all(|b| b.is_ascii_digit()) {
         p.push(Problem::NumeroInvalide);
         return None;
@@ -370,16 +429,9 @@ fn parse_cle(v: &str, ctx: &Ctx<'_>, p: &mut smallvec_like::Problems) -> Option<
     if numero.len() != 5 {
         p.push(Problem::NumeroPrefixeManquant);
     }
-    let padded = format!("{numero:0>5}");
-    let mut normalized = [commune.as_str(), voie, padded.as_str()].join("_");
-    for s in &parts[3..] {
-        normalized.push('_');
-        normalized.push_str(s);
-    }
     Some(Cle {
-        voie: (!voie_error).then(|| voie.to_uppercase()),
-        numero: numero.trim_start_matches('0').to_owned(),
-        normalized: normalized.to_lowercase(),
+        voie: (!voie_error).then(|| upper(voie)),
+        numero: numero.trim_start_matches('0'),
         commune,
     })
 }
@@ -405,18 +457,18 @@ fn uid_token(v: &str, tag: char) -> Option<&str> {
     None
 }
 
-fn parse_uid(v: &str, p: &mut smallvec_like::Problems) -> Option<Value> {
+fn parse_uid<'a>(v: &'a str, p: &mut smallvec_like::Problems) -> Option<Value<'a>> {
     let ids = UidIds {
-        commune: uid_token(v, 'c').map(str::to_owned),
-        toponyme: uid_token(v, 'v').map(str::to_owned),
-        adresse: uid_token(v, 'a').map(str::to_owned),
+        commune: uid_token(v, 'c'),
+        toponyme: uid_token(v, 'v'),
+        adresse: uid_token(v, 'a'),
     };
-    let bad = |t: &Option<String>| t.as_deref().is_some_and(|t| !is_uuid_v4(t));
-    if bad(&ids.commune) || bad(&ids.toponyme) || bad(&ids.adresse) {
+    let bad = |t: Option<&str>| t.is_some_and(|t| !is_uuid_v4(t));
+    if bad(ids.commune) || bad(ids.toponyme) || bad(ids.adresse) {
         p.push(Problem::TypeInvalide);
         return None;
     }
-    Some(Value::Uid(v.to_owned(), ids))
+    Some(Value::Uid(v, ids))
 }
 
 /// uuid 11's `validate` and `version() === 4`.
@@ -437,7 +489,7 @@ pub fn is_uuid_v4(v: &str) -> bool {
     b[14] == b'4' && matches!(b[19].to_ascii_lowercase(), b'8' | b'9' | b'a' | b'b')
 }
 
-fn parse_nom_voie(v: &str, p: &mut smallvec_like::Problems) -> Option<String> {
+fn parse_nom_voie<'a>(v: &'a str, p: &mut smallvec_like::Problems) -> Option<Cow<'a, str>> {
     let len = js_len(v);
     if len < 3 {
         p.push(Problem::TropCourt);
@@ -451,12 +503,13 @@ fn parse_nom_voie(v: &str, p: &mut smallvec_like::Problems) -> Option<String> {
         p.push(Problem::CaractereInvalide);
         return None;
     }
-    let mut v = v.to_owned();
-    if v.contains('_') {
+    let v = if v.contains('_') {
         p.push(Problem::ContientTiretBas);
-        v = v.replace('_', " ");
-    }
-    if v.to_uppercase() == v {
+        Cow::Owned(v.replace('_', " "))
+    } else {
+        Cow::Borrowed(v)
+    };
+    if !changed_by_upper(&v) {
         p.push(Problem::CasseIncorrecte);
     }
     Some(v)
@@ -488,7 +541,7 @@ fn parse_numero(v: &str, p: &mut smallvec_like::Problems) -> Option<u32> {
 
 const ACCENTED: &str = "àáâãäåæçèéêëìíîïñòóôõöùúûüýÿÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝŸ";
 
-fn parse_suffixe(v: &str, p: &mut smallvec_like::Problems) -> Option<String> {
+fn parse_suffixe<'a>(v: &'a str, p: &mut smallvec_like::Problems) -> Option<Cow<'a, str>> {
     // The first UTF-16 unit must be an ASCII letter or digit.
     if !v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {
         p.push(Problem::DebutInvalide);
@@ -501,7 +554,7 @@ fn parse_suffixe(v: &str, p: &mut smallvec_like::Problems) -> Option<String> {
     if !v.chars().all(|c| c.is_ascii_alphanumeric() || js_is_space(c) || ACCENTED.contains(c)) {
         p.push(Problem::CaractereInvalide);
     }
-    Some(v.to_owned())
+    Some(Cow::Borrowed(v))
 }
 
 /// `deburr(v.normalize()).replace(/\W+/g, ' ').trim().toLowerCase().normalize()`.
@@ -521,9 +574,18 @@ fn position_key(v: &str) -> String {
     out.trim_matches(js_is_space).to_lowercase().nfc().collect()
 }
 
+/// The matching keys of [`POSITIONS`], computed once.
+static POSITION_KEYS: LazyLock<[String; 8]> = LazyLock::new(|| POSITIONS.map(position_key));
+
 fn parse_position(v: &str, p: &mut smallvec_like::Problems) -> Option<&'static str> {
+    // The canonical spelling itself (NFC, its own key): the common case, no normalisation.
+    if let Some(canonical) = POSITIONS.iter().find(|c| **c == v) {
+        return Some(canonical);
+    }
     let key = position_key(v);
-    let Some(canonical) = POSITIONS.iter().find(|c| position_key(c) == key) else {
+    let Some(canonical) =
+        POSITIONS.iter().zip(POSITION_KEYS.iter()).find(|(_, k)| **k == key).map(|(c, _)| c)
+    else {
         p.push(Problem::ValeurInvalide);
         return None;
     };
@@ -572,7 +634,7 @@ fn parse_float(v: &str, p: &mut smallvec_like::Problems) -> Option<f64> {
     None
 }
 
-fn parse_parcelles(v: &str, p: &mut smallvec_like::Problems) -> Option<Vec<String>> {
+fn parse_parcelles<'a>(v: &'a str, p: &mut smallvec_like::Problems) -> Option<&'a str> {
     let t = v.trim_matches('|');
     if t.len() != v.len() {
         p.push(Problem::PipeDebutFin);
@@ -581,25 +643,11 @@ fn parse_parcelles(v: &str, p: &mut smallvec_like::Problems) -> Option<Vec<Strin
         p.push(Problem::ValeurInvalide);
         return None;
     }
-    let parts: Vec<&str> = t.split('|').collect();
-    if parts.iter().any(|s| !matches!(js_len(s), 14 | 15)) {
+    if t.split('|').any(|s| !matches!(js_len(s), 14 | 15)) {
         p.push(Problem::ValeurInvalide);
         return None;
     }
-    Some(
-        parts
-            .iter()
-            .map(|s| {
-                if js_len(s) == 14 {
-                    (*s).to_owned()
-                } else {
-                    let mut c: Vec<char> = s.chars().collect();
-                    c.remove(2);
-                    c.into_iter().collect()
-                }
-            })
-            .collect(),
-    )
+    Some(t)
 }
 
 /// `YYYY-MM-DD` exactly.
@@ -616,15 +664,9 @@ pub fn parse_iso_date(v: &str) -> Option<Option<Date>> {
     Some(Date::new(n(0..4) as i32, n(5..7), n(8..10)))
 }
 
-fn parse_date(
-    v: &str,
-    today: Date,
-    p: &mut smallvec_like::Problems,
-    remediation: &mut Option<String>,
-) -> Option<Date> {
+fn parse_date(v: &str, today: Date, p: &mut smallvec_like::Problems) -> Option<Date> {
     let Some(Some(d)) = parse_iso_date(v) else {
         p.push(Problem::DateInvalide);
-        *remediation = date_remediation(v, today).map(Date::iso);
         return None;
     };
     if d < (Date { year: 2010, month: 1, day: 1 }) {

@@ -187,7 +187,7 @@ pub fn read_bal(bytes: &[u8], cog: &MiniCog) -> Result<Vec<BalRow>, ReadError> {
                 }
                 Field::CadParcelles => {
                     if let Some(Value::Parcelles(p)) = value {
-                        row.cad_parcelles = p;
+                        row.cad_parcelles = crate::values::parcelles(p);
                     }
                 }
                 Field::Source => row.source = text(),

@@ -21,12 +21,23 @@ pub struct CogArgs {
 impl CogArgs {
     pub fn load(&self) -> anyhow::Result<MiniCog> {
         let dir = self.admin_dir.clone().unwrap_or_else(|| self.data_dir.join("admin"));
-        let registry = geocommun_import::load_admin_dir(&dir).with_context(|| {
+        let context = || {
             format!(
                 "cannot load the COG from {}: pass --admin-dir (or --data-dir) pointing at the folder holding communes.json[.gz]",
                 dir.display()
             )
-        })?;
+        };
+        let mut sources = geocommun_import::AdminSources::from_dir(&dir).with_context(context)?;
+        // The mini-COG reads the communes only (codes, names, anciens codes): the centres,
+        // EPCI, postcodes and movements files annotate the registry and would double the
+        // start-up time of `validate`.
+        sources.centres = None;
+        sources.epci = None;
+        sources.ept = None;
+        sources.postcodes = None;
+        sources.movements.clear();
+        sources.contours.clear();
+        let registry = sources.load_registry().with_context(context)?;
         Ok(MiniCog::from_registry(&registry))
     }
 }
@@ -55,7 +66,8 @@ pub fn validate(
     let profile = profile.map(str::parse::<Profile>).transpose()?;
     let cog = cog.load()?;
     let validator = Validator::new(&cog, Options { profile, ..Options::default() });
-    let mut out = std::io::stdout().lock();
+    // Buffered: stdout is line-buffered, and a pretty JSON report has a line per key.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut all_valid = true;
     for file in files {
         let report = validator
@@ -63,12 +75,8 @@ pub fn validate(
             .with_context(|| format!("cannot read {}", file.display()))?;
         let name = file.display().to_string();
         match format {
-            Format::Json if files.len() == 1 => {
-                serde_json::to_writer_pretty(&mut out, &report.to_json(&name))?;
-                writeln!(out)?;
-            }
             Format::Json => {
-                serde_json::to_writer(&mut out, &report.to_json(&name))?;
+                report.write_json(&name, files.len() == 1, &mut out)?;
                 writeln!(out)?;
             }
             Format::Text => {
@@ -78,6 +86,7 @@ pub fn validate(
         }
         all_valid &= report.refusal.is_none() && report.parse_ok && report.valid;
     }
+    out.flush()?;
     Ok(if all_valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::{codes, validate};
+use geocommun_bal::MiniCog;
+
+use crate::{COG, codes, validate};
 
 fn harness() -> PathBuf {
     geocommun_testkit::data_dir().join("../bench/validateur")
@@ -150,4 +152,56 @@ fn real_71346_is_valid_with_the_expected_warnings() {
     let text = report.to_text("71346.csv", geocommun_bal::Lang::Fr);
     assert!(text.contains("VALIDE"), "{text}");
     assert!(text.contains("row.commune_nom_invalide"), "{text}");
+}
+
+/// `geocommun validate` builds its mini-COG from the communes, départements and régions files
+/// only (start-up time): the centres, EPCI, postcodes and movements must not change it.
+#[test]
+fn mini_cog_needs_only_the_commune_files() {
+    let dir = geocommun_testkit::data_dir().join("admin");
+    let mut sources = geocommun_import::AdminSources::from_dir(&dir).expect("admin dir");
+    sources.centres = None;
+    sources.epci = None;
+    sources.ept = None;
+    sources.postcodes = None;
+    sources.movements.clear();
+    let light = MiniCog::from_registry(&sources.load_registry().expect("communes"));
+    let entries = |c: &MiniCog| {
+        let mut v: Vec<(String, geocommun_bal::cog::CogCommune)> =
+            c.iter().map(|(k, v)| (k.to_owned(), v.clone())).collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    assert!(COG.len() > 34_000);
+    assert_eq!(entries(&light), entries(&COG));
+}
+
+/// `Report::write_json` (the CLI's writer) gives serde_json's own bytes, pretty and compact,
+/// for a real file, every crafted file (refusals, unreadable CSVs, empty reports included).
+#[test]
+fn write_json_is_serde_json_byte_for_byte() {
+    let mut files = vec![geocommun_testkit::data_dir().join("bal/71346.csv")];
+    let crafted = harness().join("crafted");
+    let mut more: Vec<PathBuf> = std::fs::read_dir(&crafted)
+        .unwrap_or_else(|e| panic!("{}: {e}", crafted.display()))
+        .map(|e| e.expect("dir entry").path())
+        .collect();
+    more.sort();
+    files.extend(more);
+    assert!(files.len() > 40);
+    for file in files {
+        let report = validate(&std::fs::read(&file).expect("read"));
+        let name = file.display().to_string();
+        let json = report.to_json(&name);
+        for pretty in [true, false] {
+            let expected = if pretty {
+                serde_json::to_vec_pretty(&json).expect("serde_json")
+            } else {
+                serde_json::to_vec(&json).expect("serde_json")
+            };
+            let mut ours = Vec::new();
+            report.write_json(&name, pretty, &mut ours).expect("write_json");
+            assert!(ours == expected, "{name} pretty={pretty}");
+        }
+    }
 }
