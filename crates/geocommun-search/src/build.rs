@@ -481,7 +481,7 @@ impl SegmentBuilder {
             ids,
             spatial: Bytes::from_vec(spatial),
             term_idf: Vec::new(),
-            short_prefixes: crate::segment::PrefixCache::default(),
+            expansions: crate::segment::ExpansionCache::for_terms(0),
         }
         .derive()
     }

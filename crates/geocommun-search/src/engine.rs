@@ -11,7 +11,7 @@ use crate::limits::{
     LIMIT_MAX, MIN_SCORE, REVERSE_MAX_DISTANCE_M, REVERSE_NEIGHBOURS, TYPO_PASS_BELOW,
 };
 use crate::query::{ParsedQuery, QueryError, TokKind};
-use crate::search::{Scored, SegmentQuery, quality};
+use crate::search::{Plan, Scored, SegmentQuery, WordMemo, quality};
 use crate::segment::{
     DocKind, Segment, com_str, decode_point, doc_str, hn_str, id_kind, spatial_xy,
 };
@@ -22,6 +22,9 @@ use crate::{Explain, Filters, Hit, ResultType, ReverseRequest, SearchRequest};
 pub(crate) struct SegEntry {
     pub seg: Arc<Segment>,
     pub masked: Arc<HashSet<u32>>,
+    /// The communes it was built from, kept while it is small enough to be merged again
+    /// (see [`crate::merge`]); `None` for a sealed segment (the index as loaded, a snapshot).
+    pub source: Option<Arc<Vec<CommuneAddresses>>>,
 }
 
 /// An immutable set of segments. Replacing communes returns a new engine that shares the
@@ -49,7 +52,9 @@ impl Engine {
 
     pub fn from_segment(seg: Segment) -> Self {
         crate::search::warm_up();
-        Self { segments: vec![SegEntry { seg: Arc::new(seg), masked: Arc::default() }] }
+        Self {
+            segments: vec![SegEntry { seg: Arc::new(seg), masked: Arc::default(), source: None }],
+        }
     }
 
     pub fn segments(&self) -> impl Iterator<Item = &Segment> {
@@ -59,13 +64,15 @@ impl Engine {
     /// A new engine where these communes answer from a new segment built from `communes`,
     /// and no longer from older segments. An empty commune (no streets) still answers as a
     /// municipality; to remove a commune entirely, use [`Engine::remove_communes`].
+    ///
+    /// The new segment is small; merging small segments ([`Engine::plan_merge`],
+    /// [`Engine::merged`]) keeps their number, and the cost of a search, bounded.
     #[must_use]
     pub fn replace_communes(&self, communes: &[CommuneAddresses]) -> Self {
         let codes: Vec<String> = communes.iter().map(|c| c.code.to_string()).collect();
         let mut next = self.remove_communes(&codes);
         if !communes.is_empty() {
-            next.segments
-                .push(SegEntry { seg: Arc::new(build_segment(communes)), masked: Arc::default() });
+            next.segments.push(SegEntry::built(communes.to_vec()));
         }
         next
     }
@@ -88,7 +95,7 @@ impl Engine {
                     return None; // nothing left to answer for
                 }
                 Some(if changed {
-                    SegEntry { seg: e.seg.clone(), masked: Arc::new(masked) }
+                    SegEntry { masked: Arc::new(masked), ..e.clone() }
                 } else {
                     e.clone()
                 })
@@ -116,21 +123,28 @@ impl Engine {
         }
         let parsed = ParsedQuery::parse(&req.q)?;
         let limit = req.limit.clamp(1, LIMIT_MAX);
-        let mut results = self.search_pass(&parsed, req, limit, false);
+        let memo = WordMemo::default();
+        let segs: Vec<&Segment> = self.segments().collect();
+        let base = Plan::base(&segs, &parsed, req.autocomplete, &memo);
+        let plan = Plan::new(&segs, &base, &parsed, false, &memo);
+        let mut results = self.search_pass(&parsed, req, limit, &plan, &memo);
         let best = results.first().map_or(0.0, |r| r.2.score);
-        let mut typo_pass = false;
+        let mut typo_plan = None;
         if best < TYPO_PASS_BELOW
             && parsed
                 .tokens
                 .iter()
                 .any(|t| t.kind == TokKind::Word && t.text.len() >= crate::limits::TYPO_ONE_MIN_LEN)
         {
-            let second = self.search_pass(&parsed, req, limit, true);
+            let plan2 = Plan::new(&segs, &base, &parsed, true, &memo);
+            let second = self.search_pass(&parsed, req, limit, &plan2, &memo);
             if second.first().map_or(0.0, |r| r.2.score) > best {
                 results = second;
-                typo_pass = true;
+                typo_plan = Some(plan2);
             }
         }
+        let typo_pass = typo_plan.is_some();
+        let plan = typo_plan.unwrap_or(plan);
         Ok(results
             .into_iter()
             .filter(|r| r.2.score >= MIN_SCORE)
@@ -142,7 +156,8 @@ impl Engine {
                     hit.distance = req.center.map(|c| c.distance_m(hit.position));
                 }
                 if req.explain {
-                    hit.explain = Some(explain(&e.seg, &parsed, req, typo_pass, &s));
+                    let sq = SegmentQuery::new(&e.seg, si, &parsed, req.autocomplete, &plan, &memo);
+                    hit.explain = Some(explain(&sq, typo_pass, &s));
                 }
                 hit
             })
@@ -154,14 +169,31 @@ impl Engine {
         parsed: &ParsedQuery,
         req: &SearchRequest,
         limit: usize,
-        typos: bool,
+        plan: &Plan,
+        memo: &WordMemo,
     ) -> Vec<(usize, f32, Scored)> {
         let mut all: Vec<(usize, f32, Scored)> = Vec::new();
+        let mut threshold = MIN_SCORE;
+        let mut scores: Vec<f32> = Vec::new();
         for (si, e) in self.segments.iter().enumerate() {
-            let sq = SegmentQuery::new(&e.seg, parsed, req.autocomplete, typos);
+            if !plan.may_match(si, parsed, &req.filters, req.center.is_some()) {
+                continue;
+            }
+            let sq = SegmentQuery::new(&e.seg, si, parsed, req.autocomplete, plan, memo);
+            // Segments that cannot beat the results found so far are skipped: the many small
+            // segments of published communes cost nothing to searches of other communes.
+            if sq.max_score(req.center.is_some()) < threshold {
+                continue;
+            }
             let masked = |c: u32| e.masked.contains(&c);
             for s in sq.run(&req.filters, req.center, &masked, limit) {
                 all.push((si, e.seg.doc_importance[s.doc as usize], s));
+            }
+            if all.len() >= limit && si + 1 < self.segments.len() {
+                scores.clear();
+                scores.extend(all.iter().map(|a| a.2.score));
+                let (_, kth, _) = scores.select_nth_unstable_by(limit - 1, |a, b| b.total_cmp(a));
+                threshold = threshold.max(*kth);
             }
         }
         // Score, then importance, then a stable identity: deterministic across runs.
@@ -335,14 +367,8 @@ fn reverse_accepts(
     None
 }
 
-fn explain(
-    seg: &Segment,
-    parsed: &ParsedQuery,
-    req: &SearchRequest,
-    typo_pass: bool,
-    s: &Scored,
-) -> Explain {
-    let sq = SegmentQuery::new(seg, parsed, req.autocomplete, typo_pass);
+fn explain(sq: &SegmentQuery<'_>, typo_pass: bool, s: &Scored) -> Explain {
+    let seg = sq.segment();
     let mut best = vec![0.0f32; sq.toks.len()];
     sq.score_terms(s.doc, &mut best);
     let tokens = sq

@@ -6,7 +6,9 @@
 //!   dictionary, an identifier dictionary and a spatial index (packed Hilbert R-tree).
 //! - [`Engine`] holds segments and answers [`Engine::search`], [`Engine::reverse`] and
 //!   [`Engine::lookup`]. Replacing a commune builds a small segment and masks the commune in
-//!   the older ones ([`Engine::replace_communes`]): readers are never blocked.
+//!   the older ones ([`Engine::replace_communes`]): readers are never blocked. Small segments
+//!   of the same size are merged ([`Engine::plan_merge`], `merge.rs`), so that a search goes
+//!   through few segments however many communes were published.
 //! - [`snapshot`] writes an engine to one file and memory-maps it back, read in place.
 //!
 //! The engine is synchronous and deterministic; it knows no HTTP, no SQL and no CSV.
@@ -14,6 +16,7 @@
 mod build;
 mod engine;
 pub mod limits;
+mod merge;
 mod query;
 mod search;
 mod segment;
@@ -22,6 +25,7 @@ mod storage;
 
 pub use build::{SegmentBuilder, build_segment, importance};
 pub use engine::{Engine, EngineStats};
+pub use merge::{MergePlan, Merged};
 pub use query::QueryError;
 pub use segment::{DocKind, Segment};
 

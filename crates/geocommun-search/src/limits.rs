@@ -58,3 +58,16 @@ pub const REVERSE_NEIGHBOURS: usize = 16;
 /// When the best text score of the primary candidates is under this, the documents of the next
 /// selective tokens are scored too (the most selective token may be a typo that is another word).
 pub const SECONDARY_BELOW: f32 = 0.9;
+
+/// Segments built by [`crate::Engine::replace_communes`] (one per publication) are merged by
+/// size tier: a segment of `n` addresses is in tier 0 up to this many, then one tier more each
+/// time `n` is [`MERGE_FANOUT`] times larger.
+pub const MERGE_TIER_ADDRESSES: usize = 1_000;
+
+/// Segments of one tier merged together: after `k` publications at most `MERGE_FANOUT - 1`
+/// segments are left per tier, and each address is rebuilt once per tier it goes through.
+pub const MERGE_FANOUT: usize = 4;
+
+/// A merged segment larger than this is sealed: it keeps no copy of its communes and is not
+/// merged again (it only loses communes as they are republished).
+pub const MERGE_MAX_ADDRESSES: usize = 250_000;

@@ -2,13 +2,15 @@
 //! retrieve candidates from the most selective token, score them on term ids, match house
 //! numbers in the best ones.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 use fixedbitset::FixedBitSet;
 use fst::{Automaton, IntoStreamer, Streamer, automaton::Str};
 use geo_index::rtree::{RTreeIndex, RTreeRef};
 use geocommun_model::{LonLat, text};
-use levenshtein_automata::LevenshteinAutomatonBuilder;
+use levenshtein_automata::{DFA, LevenshteinAutomatonBuilder};
 use smallvec::SmallVec;
 
 use crate::limits::{
@@ -17,9 +19,7 @@ use crate::limits::{
     TYPO_TWO_MIN_LEN,
 };
 use crate::query::{ParsedQuery, QTok, TokKind};
-use crate::segment::{
-    DocKind, Field, SHORT_PREFIX_MAX_LEN, Segment, TERM_MASK, decode_point, field_of, spatial_xy,
-};
+use crate::segment::{DocKind, Field, Segment, TERM_MASK, decode_point, field_of, spatial_xy};
 use crate::{Filters, ResultType};
 
 /// How well a query token matched a term.
@@ -52,6 +52,38 @@ fn lev(distance: u8) -> &'static LevenshteinAutomatonBuilder {
 pub(crate) fn warm_up() {
     lev(1);
     lev(2);
+}
+
+/// The work on a query's words that does not depend on the segment, done once per search and
+/// shared by every segment: phonetic keys and Levenshtein automata. Building a distance-2
+/// automaton costs far more than walking a small segment's dictionary with it, so an engine
+/// with many small segments (one per published commune) must not build it once per segment.
+#[derive(Default)]
+pub(crate) struct WordMemo {
+    phonetic: RefCell<Vec<(String, Rc<str>)>>,
+    dfas: RefCell<Vec<(String, Rc<DFA>)>>,
+}
+
+impl WordMemo {
+    fn phonetic(&self, word: &str) -> Rc<str> {
+        if let Some((_, k)) = self.phonetic.borrow().iter().find(|(w, _)| w == word) {
+            return Rc::clone(k);
+        }
+        let key: Rc<str> = text::phonetic(word).into();
+        self.phonetic.borrow_mut().push((word.to_owned(), Rc::clone(&key)));
+        key
+    }
+
+    /// The automaton of the words within the typo distance allowed for `word`'s length.
+    fn dfa(&self, word: &str) -> Rc<DFA> {
+        if let Some((_, d)) = self.dfas.borrow().iter().find(|(w, _)| w == word) {
+            return Rc::clone(d);
+        }
+        let distance = if word.len() >= TYPO_TWO_MIN_LEN { 2 } else { 1 };
+        let dfa = Rc::new(lev(distance).build_dfa(word));
+        self.dfas.borrow_mut().push((word.to_owned(), Rc::clone(&dfa)));
+        dfa
+    }
 }
 
 /// One query token as seen by a segment.
@@ -108,20 +140,155 @@ fn bloom_bit(term: u32) -> (usize, u64) {
     ((h >> 6) as usize, 1u64 << (h & 63))
 }
 
+/// Expansions of one token in one segment.
+pub(crate) type Expansions = SmallVec<[(u32, f32); 4]>;
+
+/// What every segment makes of a query's tokens, computed once per search pass, and the
+/// statistics of each token over the whole engine. Token weights and the order in which tokens
+/// drive retrieval come from these engine-wide statistics, not from one segment's: a search
+/// over many segments (the index as loaded plus one per published commune) ranks as one over
+/// a single segment holding them all, and a small segment does not retrieve the documents of
+/// a common word ("rue") because the rarer words of the query are not in it.
+pub(crate) struct Plan {
+    /// Per segment, per token: the matching terms, best first.
+    expansions: Vec<Vec<Expansions>>,
+    /// Per token.
+    stats: Vec<TokStats>,
+    /// Documents in every segment.
+    docs: usize,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct TokStats {
+    /// Best quality of the exact, phonetic and prefix matches, in any segment.
+    known: f32,
+    /// Documents of every expansion in every segment.
+    df: usize,
+    /// Over the segments where the token matches, the sum of its rarest expansion's documents.
+    min_df: usize,
+}
+
+impl Plan {
+    /// Per segment, per token: the exact, phonetic and prefix matches (what does not change
+    /// between the two passes of a search).
+    pub fn base(
+        segments: &[&Segment],
+        q: &ParsedQuery,
+        autocomplete: bool,
+        memo: &WordMemo,
+    ) -> Vec<Vec<Expansions>> {
+        segments
+            .iter()
+            .map(|seg| {
+                q.tokens
+                    .iter()
+                    .map(|tok| expand_base(seg, tok, autocomplete && tok.last, memo))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The plan of a pass: with `typos`, every word also matches the terms within its typo
+    /// distance; without, only the words no segment knows otherwise do.
+    pub fn new(
+        segments: &[&Segment],
+        base: &[Vec<Expansions>],
+        q: &ParsedQuery,
+        typos: bool,
+        memo: &WordMemo,
+    ) -> Self {
+        let mut stats = vec![TokStats::default(); q.tokens.len()];
+        for per_seg in base {
+            for (st, e) in stats.iter_mut().zip(per_seg) {
+                st.known = e.iter().fold(st.known, |m, x| m.max(x.1));
+            }
+        }
+        let mut expansions = base.to_vec();
+        for (seg, per_seg) in segments.iter().zip(&mut expansions) {
+            for ((tok, e), st) in q.tokens.iter().zip(per_seg.iter_mut()).zip(&mut stats) {
+                if typos || st.known == 0.0 {
+                    add_typos(seg, tok, memo, e);
+                }
+                sort_expansions(e);
+                if let Some(min) = e.iter().map(|&(t, _)| seg.df(t)).min() {
+                    st.df += e.iter().map(|&(t, _)| seg.df(t)).sum::<usize>();
+                    st.min_df += min;
+                }
+            }
+        }
+        let docs = segments.iter().map(|s| s.doc_count()).sum();
+        Self { expansions, stats, docs }
+    }
+
+    /// Inverse document frequency over the engine.
+    fn idf(&self, df: usize) -> f32 {
+        (1.0 + self.docs as f32 / (df.max(1) as f32)).ln()
+    }
+
+    /// How much a token counts in the text score.
+    fn weight(&self, i: usize, tok: &QTok) -> f32 {
+        let st = &self.stats[i];
+        match tok.kind {
+            TokKind::Number { .. } if st.df == 0 => NUMBER_WEIGHT,
+            TokKind::Postcode => 2.0,
+            _ if st.df == 0 => 0.6 * self.idf(1),
+            _ => self.idf(st.min_df),
+        }
+    }
+
+    /// Whether segment `si` can give any candidate: one of the tokens that drive retrieval
+    /// (see [`SegmentQuery::candidates`]) matches in it, or a filter, a bias point or a merged
+    /// word to split brings documents of its own.
+    pub fn may_match(&self, si: usize, q: &ParsedQuery, filters: &Filters, center: bool) -> bool {
+        if center || !filters.citycodes.is_empty() {
+            return true;
+        }
+        let mut drivers: Vec<usize> = (0..q.tokens.len())
+            .filter(|&i| {
+                self.stats[i].df > 0 && !matches!(q.tokens[i].kind, TokKind::Number { .. })
+            })
+            .collect();
+        if drivers.is_empty() {
+            drivers = (0..q.tokens.len()).filter(|&i| self.stats[i].df > 0).collect();
+        }
+        drivers.sort_by_key(|&i| self.stats[i].df);
+        let local = |i: usize| !self.expansions[si][i].is_empty();
+        // A word is split only when nothing matched it at least as well as one typo does (see
+        // `SegmentQuery::new`): a prefix or phonetic match anywhere rules it out.
+        let splittable = q.tokens.iter().enumerate().any(|(i, t)| {
+            t.kind == TokKind::Word && t.text.len() >= 5 && self.stats[i].known < quality::TYPO1
+        });
+        splittable
+            || drivers.first().is_some_and(|&i| local(i))
+            || drivers
+                .iter()
+                .skip(1)
+                .take(2)
+                .any(|&i| self.stats[i].df <= DRIVER_MAX_DOCS / 4 && local(i))
+    }
+}
+
 impl<'s> SegmentQuery<'s> {
-    pub fn new(seg: &'s Segment, q: &ParsedQuery, autocomplete: bool, typos: bool) -> Self {
+    /// The query as seen by segment number `si` of the plan.
+    pub fn new(
+        seg: &'s Segment,
+        si: usize,
+        q: &ParsedQuery,
+        autocomplete: bool,
+        plan: &Plan,
+        memo: &WordMemo,
+    ) -> Self {
         let mut toks = Vec::with_capacity(q.tokens.len());
-        for tok in &q.tokens {
-            let expansions = expand(seg, tok, autocomplete && tok.last, typos);
-            let unknown = tok.kind == TokKind::Word
-                && tok.text.len() >= 5
-                && expansions.first().is_none_or(|e| e.1 < quality::EXACT);
+        for (i, tok) in q.tokens.iter().enumerate() {
+            let expansions = plan.expansions[si][i].clone();
+            let st = plan.stats[i];
+            let best = expansions.first().map_or(0.0, |e| e.1).max(st.known);
+            let unknown = tok.kind == TokKind::Word && tok.text.len() >= 5 && best < quality::EXACT;
             if unknown {
                 // A merged word: split it when both halves are words and nothing closer than two
                 // typos matched ("dulouvre" is "du louvre", not "dulaure"), or when nothing matched.
-                let best = expansions.first().map_or(0.0, |e| e.1);
                 let split = split_merged(seg, &tok.text).filter(|(_, right_known, _)| {
-                    (*right_known && best < quality::TYPO1) || expansions.is_empty()
+                    (*right_known && best < quality::TYPO1) || st.df == 0
                 });
                 if let Some((a, _, b)) = split {
                     // "ruedela" → "rue" + "dela"…: the left part is a term, the right part is
@@ -135,13 +302,21 @@ impl<'s> SegmentQuery<'s> {
                     let first = toks.len();
                     toks.push(seg_tok(seg, left, smallvec::smallvec![(a.0, quality::SPLIT)], None));
                     let right = QTok { text: b, kind: TokKind::Word, last: tok.last, typed: None };
-                    let mut ex = expand(seg, &right, autocomplete && tok.last, true);
+                    let mut ex = expand_base(seg, &right, autocomplete && tok.last, memo);
+                    add_typos(seg, &right, memo, &mut ex);
+                    sort_expansions(&mut ex);
                     ex.iter_mut().for_each(|e| e.1 = e.1.min(quality::SPLIT));
                     toks.push(seg_tok(seg, right, ex, Some(first)));
                     continue;
                 }
             }
-            toks.push(seg_tok(seg, tok.clone(), expansions, None));
+            let weight = plan.weight(i, tok);
+            let weight = if expansions.len() == 1 && expansions[0].1 == quality::SPLIT {
+                weight * 0.5
+            } else {
+                weight
+            };
+            toks.push(SegTok { tok: tok.clone(), expansions, df: st.df, weight, split_of: None });
         }
         let mut lookup: Vec<(u32, u16, f32)> = toks
             .iter()
@@ -157,19 +332,49 @@ impl<'s> SegmentQuery<'s> {
         Self { seg, toks, lookup, bloom }
     }
 
+    pub fn segment(&self) -> &'s Segment {
+        self.seg
+    }
+
+    /// A bound on the score of any result of this segment: every token at the best quality
+    /// of its expansions (a house number, and the suffix after it, fully matched), the name
+    /// fully covered, the highest importance and distance factor. A segment whose bound is
+    /// under the scores already found is not searched.
+    pub fn max_score(&self, with_center: bool) -> f32 {
+        let mut num = 0.0;
+        let mut den = 0.0;
+        let mut after_number = false;
+        for t in &self.toks {
+            let is_number = matches!(t.tok.kind, TokKind::Number { .. });
+            let q = if is_number || after_number {
+                1.0
+            } else {
+                t.expansions.first().map_or(0.0, |e| e.1)
+            };
+            after_number = is_number;
+            num += t.weight * q;
+            den += t.weight;
+        }
+        let text = if den > 0.0 { num / den } else { 0.0 };
+        let sim = 0.8 * text + 0.2;
+        if with_center { (sim + 0.2) / 1.2 } else { (sim + 0.1) / 1.1 }
+    }
+
     /// The candidate documents, before filtering: the primary ones (from the most selective
     /// token, the filters and the bias point), and secondary ones from the next selective tokens,
     /// looked at only when the primary ones match poorly.
     pub fn candidates(&self, filters: &Filters, center: Option<LonLat>) -> (Vec<u32>, Vec<u32>) {
         let seg = self.seg;
         // Tokens that can drive retrieval: words and postcodes that matched something.
+        // A token that matches only in other segments keeps its rank (its `df` is engine-wide):
+        // it then brings no document here, as in one segment holding every commune.
         let mut drivers: Vec<&SegTok> = self
             .toks
             .iter()
-            .filter(|t| !t.expansions.is_empty() && !matches!(t.tok.kind, TokKind::Number { .. }))
+            .filter(|t| t.df > 0 && !matches!(t.tok.kind, TokKind::Number { .. }))
             .collect();
         if drivers.is_empty() {
-            drivers = self.toks.iter().filter(|t| !t.expansions.is_empty()).collect();
+            drivers = self.toks.iter().filter(|t| t.df > 0).collect();
         }
         drivers.sort_by_key(|t| t.df);
 
@@ -472,25 +677,27 @@ fn seg_tok(
     SegTok { tok, expansions, df, weight, split_of }
 }
 
-/// Terms a token may stand for, best first.
-fn expand(seg: &Segment, tok: &QTok, prefix: bool, typos: bool) -> SmallVec<[(u32, f32); 4]> {
-    let mut out: SmallVec<[(u32, f32); 4]> = SmallVec::new();
+/// Terms a token stands for without typos: itself, its phonetic neighbours and, for the last
+/// token of an autocompleted query, the words it begins. Not sorted.
+fn expand_base(seg: &Segment, tok: &QTok, prefix: bool, memo: &WordMemo) -> Expansions {
+    let mut out = Expansions::new();
+    if tok.kind != TokKind::Word {
+        if let Some(t) = seg.terms.get(&tok.text) {
+            out.push((t as u32, quality::EXACT));
+        }
+        return out;
+    }
+    let prefix = prefix && tok.text.len() >= PREFIX_MIN_LEN;
+    let key = cache_key(if prefix { 'P' } else { 'W' }, tok);
+    if let Some(cached) = seg.expansions.get(&key) {
+        return cached;
+    }
     let exact = seg.terms.get(&tok.text).map(|t| t as u32);
     if let Some(t) = exact {
         out.push((t, quality::EXACT));
     }
-    if tok.kind != TokKind::Word {
-        return out;
-    }
-    let push = |out: &mut SmallVec<[(u32, f32); 4]>, t: u32, q: f32| {
-        if let Some(e) = out.iter_mut().find(|e| e.0 == t) {
-            e.1 = e.1.max(q);
-        } else {
-            out.push((t, q));
-        }
-    };
     // Phonetic neighbours.
-    if let Some(g) = seg.phonetic.get(text::phonetic(&tok.text)) {
+    if let Some(g) = seg.phonetic.get(&*memo.phonetic(&tok.text)) {
         let g = g as usize;
         let (a, b) = (seg.phon_off[g] as usize, seg.phon_off[g + 1] as usize);
         for &t in &seg.phon_terms[a..b] {
@@ -498,54 +705,88 @@ fn expand(seg: &Segment, tok: &QTok, prefix: bool, typos: bool) -> SmallVec<[(u3
         }
     }
     // Autocompletion of the last token.
-    if prefix && tok.text.len() >= PREFIX_MIN_LEN {
-        let cacheable = tok.typed.is_none() && tok.text.len() <= SHORT_PREFIX_MAX_LEN;
-        let cached = if cacheable { seg.short_prefixes.get(&tok.text) } else { None };
-        let terms = cached.unwrap_or_else(|| {
-            let terms = prefix_terms(seg, tok, exact);
-            if cacheable {
-                seg.short_prefixes.insert(&tok.text, &terms);
-            }
-            terms
-        });
-        for &t in &terms {
+    if prefix {
+        for t in prefix_terms(seg, tok, exact) {
             push(&mut out, t, quality::PREFIX);
         }
     }
-    // Typos: only when asked, or when nothing else matched.
-    let len = tok.text.len();
-    if (typos || out.is_empty()) && len >= TYPO_ONE_MIN_LEN {
-        let distance = if len >= TYPO_TWO_MIN_LEN { 2 } else { 1 };
-        let dfa = lev(distance).build_dfa(&tok.text);
-        // A changed first letter costs too much (milli counts it twice): only the terms that
-        // start with the same letter are searched, which also bounds the FST walk.
-        let first = tok.text.as_bytes()[0];
-        let lo = [first];
-        let hi = [first.saturating_add(1)];
-        let mut stream = seg.terms.search(&dfa).ge(lo).lt(hi).into_stream();
-        let mut found: Vec<(usize, u32, f32)> = Vec::new();
-        while let Some((key, t)) = stream.next() {
-            let t = t as u32;
-            let d = match dfa.eval(key) {
-                levenshtein_automata::Distance::Exact(d) => d,
-                levenshtein_automata::Distance::AtLeast(_) => continue,
-            };
-            let q = if d <= 1 { quality::TYPO1 } else { quality::TYPO2 };
-            found.push((seg.df(t), t, q));
-            if found.len() >= TYPO_MAX_EXPANSIONS * 8 {
-                break;
-            }
-        }
-        if found.len() > TYPO_MAX_EXPANSIONS {
-            found.sort_by(|a, b| b.2.total_cmp(&a.2).then(b.0.cmp(&a.0)));
-            found.truncate(TYPO_MAX_EXPANSIONS);
-        }
-        for (_, t, q) in found {
-            push(&mut out, t, q);
+    seg.expansions.insert(key, out.clone());
+    out
+}
+
+/// Key of a word's expansions in [`crate::segment::ExpansionCache`]: what they are (`W` exact
+/// and phonetic, `P` with the prefix matches, `T` typo matches), the word and, for prefixes,
+/// the word as typed.
+fn cache_key(what: char, tok: &QTok) -> Box<str> {
+    let typed = if what == 'P' { tok.typed.as_deref().unwrap_or("") } else { "" };
+    let mut key = String::with_capacity(2 + tok.text.len() + typed.len());
+    key.push(what);
+    key.push_str(&tok.text);
+    if !typed.is_empty() {
+        key.push('\0');
+        key.push_str(typed);
+    }
+    key.into_boxed_str()
+}
+
+/// Adds to `out` the terms within the typo distance allowed for the token's length.
+fn add_typos(seg: &Segment, tok: &QTok, memo: &WordMemo, out: &mut Expansions) {
+    if tok.kind != TokKind::Word || tok.text.len() < TYPO_ONE_MIN_LEN {
+        return;
+    }
+    let key = cache_key('T', tok);
+    let found = seg.expansions.get(&key).unwrap_or_else(|| {
+        let found = typo_terms(seg, &tok.text, memo);
+        seg.expansions.insert(key, found.clone());
+        found
+    });
+    for (t, q) in found {
+        push(out, t, q);
+    }
+}
+
+/// The terms within the typo distance allowed for the word's length, that begin with its
+/// first letter, at most [`TYPO_MAX_EXPANSIONS`] (the closest, then the most frequent).
+fn typo_terms(seg: &Segment, word: &str, memo: &WordMemo) -> Expansions {
+    let dfa = memo.dfa(word);
+    // A changed first letter costs too much (milli counts it twice): only the terms that
+    // start with the same letter are searched, which also bounds the FST walk.
+    let first = word.as_bytes()[0];
+    let lo = [first];
+    let hi = [first.saturating_add(1)];
+    let mut stream = seg.terms.search(&*dfa).ge(lo).lt(hi).into_stream();
+    let mut found: Vec<(usize, u32, f32)> = Vec::new();
+    while let Some((key, t)) = stream.next() {
+        let t = t as u32;
+        let d = match dfa.eval(key) {
+            levenshtein_automata::Distance::Exact(d) => d,
+            levenshtein_automata::Distance::AtLeast(_) => continue,
+        };
+        let q = if d <= 1 { quality::TYPO1 } else { quality::TYPO2 };
+        found.push((seg.df(t), t, q));
+        if found.len() >= TYPO_MAX_EXPANSIONS * 8 {
+            break;
         }
     }
+    if found.len() > TYPO_MAX_EXPANSIONS {
+        found.sort_by(|a, b| b.2.total_cmp(&a.2).then(b.0.cmp(&a.0)));
+        found.truncate(TYPO_MAX_EXPANSIONS);
+    }
+    found.into_iter().map(|(_, t, q)| (t, q)).collect()
+}
+
+/// Adds a term, or raises its quality if it is there already.
+fn push(out: &mut Expansions, t: u32, q: f32) {
+    if let Some(e) = out.iter_mut().find(|e| e.0 == t) {
+        e.1 = e.1.max(q);
+    } else {
+        out.push((t, q));
+    }
+}
+
+/// Best first, then by term: deterministic.
+fn sort_expansions(out: &mut Expansions) {
     out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    out
 }
 
 /// The terms an autocompleted token stands for besides itself: at most
@@ -792,7 +1033,10 @@ mod tests {
             .collect();
         let seg = build_segment(&communes);
         let q = ParsedQuery::parse("avenue des cha").unwrap();
-        let sq = SegmentQuery::new(&seg, &q, true, false);
+        let memo = WordMemo::default();
+        let segs = [&seg];
+        let plan = Plan::new(&segs, &Plan::base(&segs, &q, true, &memo), &q, false, &memo);
+        let sq = SegmentQuery::new(&seg, 0, &q, true, &plan, &memo);
         let avenue = sq.toks.iter().find(|t| t.tok.text == "avenue").unwrap();
         let ch = sq.toks.iter().find(|t| t.tok.text == "cha").unwrap();
         assert!(ch.expansions.len() >= 3, "{:?}", ch.expansions);

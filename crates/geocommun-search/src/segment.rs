@@ -5,11 +5,9 @@
 //! first, then the other documents by decreasing importance, so every posting list is ordered
 //! that way too: the first entries of a long list are the most important documents.
 
-use std::collections::HashMap;
-use std::sync::RwLock;
-
 use fst::Map;
 use geocommun_model::LonLat;
+use smallvec::SmallVec;
 
 use crate::storage::{Arr, Bytes, StrTable};
 
@@ -161,37 +159,35 @@ pub struct Segment {
 
     /// Derived at load, not stored: inverse document frequency of each term.
     pub(crate) term_idf: Vec<f32>,
-    /// Derived on use, not stored: the expansions of autocompleted prefixes of at most
-    /// [`SHORT_PREFIX_MAX_LEN`] bytes.
-    pub(crate) short_prefixes: PrefixCache,
+    /// Derived on use, not stored: what the words of past queries expanded to.
+    pub(crate) expansions: ExpansionCache,
 }
 
-/// Prefixes this short are remembered once expanded: walking every term under "de" costs
-/// hundreds of microseconds, and there are only a few thousand such prefixes, so the cache is
-/// bounded by the dictionary.
-pub(crate) const SHORT_PREFIX_MAX_LEN: usize = 3;
+/// What query words expanded to in this segment (exact, phonetic and prefix matches; typo
+/// matches), bounded and shared by every thread: the words of a geocoder's traffic repeat
+/// ("rue", "paris", "avenue", a town's streets), and the segment never changes. Walking every
+/// term under a short prefix like "de", or a dictionary with a Levenshtein automaton, costs
+/// far more than a lookup here. Cloning a segment starts empty.
+pub(crate) struct ExpansionCache(quick_cache::sync::Cache<Box<str>, SmallVec<[(u32, f32); 4]>>);
 
-/// Memo of prefix → expansions (terms, most frequent first). Cloning a segment starts empty.
-#[derive(Default)]
-pub(crate) struct PrefixCache(RwLock<HashMap<Box<str>, Box<[u32]>>>);
+impl ExpansionCache {
+    /// A cache sized for a dictionary of `terms` terms.
+    pub(crate) fn for_terms(terms: usize) -> Self {
+        Self(quick_cache::sync::Cache::new(terms.saturating_mul(2).clamp(256, 65_536)))
+    }
 
-impl Clone for PrefixCache {
+    pub(crate) fn get(&self, key: &str) -> Option<SmallVec<[(u32, f32); 4]>> {
+        self.0.get(key)
+    }
+
+    pub(crate) fn insert(&self, key: Box<str>, value: SmallVec<[(u32, f32); 4]>) {
+        self.0.insert(key, value);
+    }
+}
+
+impl Clone for ExpansionCache {
     fn clone(&self) -> Self {
-        Self::default()
-    }
-}
-
-impl PrefixCache {
-    pub(crate) fn get(&self, prefix: &str) -> Option<Box<[u32]>> {
-        self.0.read().ok()?.get(prefix).cloned()
-    }
-
-    pub(crate) fn insert(&self, prefix: &str, terms: &[u32]) {
-        if prefix.len() <= SHORT_PREFIX_MAX_LEN
-            && let Ok(mut map) = self.0.write()
-        {
-            map.insert(prefix.into(), terms.into());
-        }
+        Self::for_terms(self.0.capacity() as usize / 2)
     }
 }
 
@@ -253,6 +249,7 @@ impl Segment {
     pub(crate) fn derive(mut self) -> Self {
         let n = self.term_count();
         self.term_idf = (0..n as u32).map(|t| self.idf(self.df(t))).collect();
+        self.expansions = ExpansionCache::for_terms(n);
         self
     }
 

@@ -342,12 +342,16 @@ fn from_bytes_len(
             ids: fst_map!(sec::IDS),
             spatial: take(sec::SPATIAL)?,
             term_idf: Vec::new(),
-            short_prefixes: crate::segment::PrefixCache::default(),
+            expansions: crate::segment::ExpansionCache::for_terms(0),
         };
         let masked: Arr<u32> = arr!(sec::MASKED);
         validate(&seg, &masked).map_err(|what| corrupted(&format!("segment {si}: {what}")))?;
         let masked: HashSet<u32> = masked.iter().copied().collect();
-        segments.push(SegEntry { seg: Arc::new(seg.derive()), masked: Arc::new(masked) });
+        segments.push(SegEntry {
+            seg: Arc::new(seg.derive()),
+            masked: Arc::new(masked),
+            source: None,
+        });
     }
     crate::search::warm_up();
     Ok(Engine { segments })
