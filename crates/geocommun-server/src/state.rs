@@ -24,6 +24,8 @@ struct Inner {
     store: arc_swap::ArcSwapOption<geocommun_store::Store>,
     /// Serialises engine rebuilds: each one starts from the engine the previous one made.
     reindex: tokio::sync::Mutex<()>,
+    /// A background merge of small segments is running.
+    merging: std::sync::atomic::AtomicBool,
     config: ServerConfig,
     metrics: Metrics,
 }
@@ -49,6 +51,7 @@ impl AppState {
                 bal_cog: arc_swap::ArcSwapOption::empty(),
                 store: arc_swap::ArcSwapOption::empty(),
                 reindex: tokio::sync::Mutex::new(()),
+                merging: std::sync::atomic::AtomicBool::new(false),
                 config,
                 metrics: Metrics::new(),
             }),
@@ -107,7 +110,7 @@ impl AppState {
         let Some(store) = self.store() else { return Ok(0) };
         // Held from reading the current revisions to the swap: two publications of one
         // commune cannot swap in the older consolidation last.
-        let _guard = self.inner.reindex.lock().await;
+        let guard = self.inner.reindex.lock().await;
         let mut consolidated = Vec::with_capacity(communes.len());
         for commune in communes {
             if let Some(c) = store.consolidated(commune).await? {
@@ -124,7 +127,51 @@ impl AppState {
             .map_err(|e| geocommun_store::Error::Corrupt(format!("index rebuild failed: {e}")))?;
         self.swap_engine(next);
         tracing::info!(communes = n, "published communes indexed");
+        drop(guard);
+        self.merge_in_background();
         Ok(n)
+    }
+
+    /// Merges the small segments that publications added, in the background, one merge after
+    /// the other until the policy of [`Engine::plan_merge`] is satisfied. The merged segment is
+    /// built on one thread outside any lock (searches keep the other core, publications are not
+    /// held up); only the swap takes the rebuild lock, and [`Engine::install_merge`] keeps the
+    /// communes republished while it was built.
+    pub fn merge_in_background(&self) {
+        use std::sync::atomic::Ordering;
+        if self.inner.merging.swap(true, Ordering::AcqRel) {
+            return; // the running task will see the new segments
+        }
+        let state = self.clone();
+        tokio::spawn(async move {
+            while let Some(plan) = state.engine().plan_merge() {
+                let (segments, addresses) = (plan.segments(), plan.addresses());
+                let started = std::time::Instant::now();
+                let built = tokio::task::spawn_blocking(move || match merge_pool() {
+                    Some(pool) => pool.install(|| plan.build()),
+                    None => plan.build(),
+                })
+                .await;
+                let Ok(merged) = built else {
+                    tracing::error!("segment merge failed; segments stay as they are");
+                    break;
+                };
+                let guard = state.inner.reindex.lock().await;
+                state.swap_engine(state.engine().install_merge(merged));
+                drop(guard);
+                tracing::info!(
+                    segments,
+                    addresses,
+                    ms = started.elapsed().as_millis() as u64,
+                    "index segments merged"
+                );
+            }
+            state.inner.merging.store(false, Ordering::Release);
+            // A publication may have come between the last plan and the flag.
+            if state.engine().plan_merge().is_some() {
+                state.merge_in_background();
+            }
+        });
     }
 
     /// Replaces every commune that has a current revision with its consolidated BAL (at
@@ -136,6 +183,11 @@ impl AppState {
         self.reindex_communes(&communes).await
     }
 
+    /// Whether a background merge is running (for tests and metrics).
+    pub fn merging(&self) -> bool {
+        self.inner.merging.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     pub fn config(&self) -> &ServerConfig {
         &self.inner.config
     }
@@ -143,4 +195,19 @@ impl AppState {
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
     }
+}
+
+/// One thread for merges: a merge never takes the cores that answer searches. `None` if the
+/// thread cannot be started (merges then use the global pool).
+fn merge_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .thread_name(|_| "geocommun-merge".into())
+            .build()
+            .inspect_err(|e| tracing::warn!("cannot start the merge thread: {e}"))
+            .ok()
+    })
+    .as_ref()
 }
