@@ -8,6 +8,10 @@
 //! prints queries/s, p50, p99 and the slowest queries; a `.tsv` of `bench/relevance_queries.py`:
 //! prints top-1 accuracy per rule and writes misses to `/tmp/fails.tsv`; or `q:<query>`: the
 //! top 3 results with their score parts. FILES: comma-separated address files.
+//!
+//! `PUBLISH=N PUBLISH_FROM=FILE` first replaces N communes of FILE one at a time, as N
+//! publications do on a live server, so that the figures are those of an engine after them
+//! (with the server's segment merging; `MERGE=0` without).
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::pedantic)]
 use geocommun_import::{Importer, Source};
 use geocommun_search::{Engine, SearchRequest, SegmentBuilder};
@@ -30,8 +34,24 @@ fn main() {
     let t = Instant::now();
     let mut b = SegmentBuilder::new();
     b.add_communes(&communes);
-    let e = Engine::from_segment(b.finish());
+    let mut e = Engine::from_segment(b.finish());
     eprintln!("build {:?} {:?}", t.elapsed(), e.stats());
+    let publish: usize = std::env::var("PUBLISH").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    if publish > 0 {
+        let from = std::env::var("PUBLISH_FROM").expect("PUBLISH_FROM: an address file");
+        let mut imp = Importer::new(Some(&admin));
+        imp.read(&Source::parse(&from), &mut |_| {}).unwrap();
+        let published = imp.finish();
+        let t = Instant::now();
+        let merge = std::env::var("MERGE").map_or(true, |v| v != "0");
+        for c in published.iter().take(publish) {
+            e = e.replace_communes(std::slice::from_ref(c));
+            if merge {
+                e = e.merged();
+            }
+        }
+        eprintln!("{publish} publications {:?} {:?}", t.elapsed(), e.stats());
+    }
     if let Some(q) = args[1].strip_prefix("q:") {
         let t1 = Instant::now();
         let r = e

@@ -5,4 +5,5 @@
 #![allow(clippy::unwrap_used)]
 
 mod real;
+mod segments;
 mod synthetic;
