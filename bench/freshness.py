@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Freshness benchmark (issue #5): from `publish` returning to the address being found by /search/.
 
-Usage:  bench/freshness.py [--communes 100] [--storm-seconds 20] [--port 7980] [--seed 42]
+Usage:  bench/freshness.py [--communes 100] [--storm-seconds 20] [--storm-rate 0] [--port 7980] [--seed 42]
                            [--out bench/out] [--shared ../shared] [--bin target/release/geocommun]
                            [--no-build]
 
@@ -318,6 +318,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--communes", type=int, default=100)
     ap.add_argument("--storm-seconds", type=int, default=20)
+    ap.add_argument("--storm-rate", type=float, default=0,
+                    help="publications per second during the storm (0: back to back, as fast as the server takes them)")
     ap.add_argument("--conns", type=int, default=8)
     ap.add_argument("--port", type=int, default=7980)
     ap.add_argument("--seed", type=int, default=42)
@@ -461,6 +463,7 @@ def main():
             hp = Http(a.port, token)
             t_end = time.monotonic() + a.storm_seconds + 60
             k = 0
+            t0 = time.monotonic()
             while not stop.is_set() and time.monotonic() < t_end and k < a.max_storm_publications and pubs:
                 c = pubs[k % len(pubs)]
                 t = time.monotonic()
@@ -468,6 +471,10 @@ def main():
                 r["t_total"] = time.monotonic() - t
                 storm.append(r)
                 k += 1
+                if a.storm_rate > 0:  # paced: publication k+1 starts at t0 + (k+1)/rate at the earliest
+                    delay = t0 + k / a.storm_rate - time.monotonic()
+                    if delay > 0:
+                        stop.wait(delay)
         th = threading.Thread(target=publisher, daemon=True)
         th.start()
         time.sleep(0.5)
@@ -480,7 +487,7 @@ def main():
         base = (quiet1["rps"] + quiet2["rps"]) / 2
         sok = [r for r in storm if r["ok"]]
         summary["storm"] = {
-            "seconds": a.storm_seconds, "conns": a.conns,
+            "seconds": a.storm_seconds, "conns": a.conns, "rate_asked": a.storm_rate,
             "rps_quiet_before": quiet1["rps"], "rps_storm": during["rps"], "rps_quiet_after": quiet2["rps"],
             "drop_pct": round((1 - during["rps"] / base) * 100, 1) if base else None,
             "rps_before_any_publication": pristine["rps"],

@@ -62,7 +62,7 @@ pub const SECONDARY_BELOW: f32 = 0.9;
 /// Segments built by [`crate::Engine::replace_communes`] (one per publication) are merged by
 /// size tier: a segment of `n` addresses is in tier 0 up to this many, then one tier more each
 /// time `n` is [`MERGE_FANOUT`] times larger.
-pub const MERGE_TIER_ADDRESSES: usize = 1_000;
+pub const MERGE_TIER_ADDRESSES: usize = 16_000;
 
 /// Segments of one tier merged together: after `k` publications at most `MERGE_FANOUT - 1`
 /// segments are left per tier, and each address is rebuilt once per tier it goes through.

@@ -23,13 +23,14 @@ use crate::segment::{Segment, com_str};
 
 /// Segments to merge, with what they held when the merge was planned.
 pub struct MergePlan {
-    inputs: Vec<Arc<Segment>>,
+    /// The input segments, with the communes each had masked when the merge was planned.
+    inputs: Vec<(Arc<Segment>, Arc<HashSet<u32>>)>,
     communes: Vec<CommuneAddresses>,
 }
 
 /// A merged segment, ready to take the place of its inputs.
 pub struct Merged {
-    inputs: Vec<Arc<Segment>>,
+    inputs: Vec<(Arc<Segment>, Arc<HashSet<u32>>)>,
     entry: SegEntry,
 }
 
@@ -94,7 +95,7 @@ impl Engine {
         let mut communes = Vec::new();
         for &(_, i) in group {
             let e = &self.segments[i];
-            inputs.push(Arc::clone(&e.seg));
+            inputs.push((Arc::clone(&e.seg), Arc::clone(&e.masked)));
             if let Some(source) = &e.source {
                 communes.extend(live(e, source));
             }
@@ -103,7 +104,7 @@ impl Engine {
     }
 
     /// Puts a merged segment in place of its inputs. A commune replaced or removed since the
-    /// merge was planned stays masked in the merged segment; inputs no longer in this engine
+    /// merge was planned is masked in the merged segment; inputs no longer in this engine
     /// (all their communes replaced since) are left out.
     #[must_use]
     pub fn install_merge(&self, merged: Merged) -> Self {
@@ -111,25 +112,29 @@ impl Engine {
         let mut masked: HashSet<u32> = HashSet::new();
         let mut segments = Vec::with_capacity(self.segments.len());
         let mut found = vec![false; inputs.len()];
+        // Only what was masked after the plan: a commune masked in one input when the merge
+        // was planned may be live in another input (republished into it), and so in the merge.
+        let mut mask_since = |seg: &Segment, at_plan: &HashSet<u32>, c: u32| {
+            if !at_plan.contains(&c)
+                && let Some(m) = entry.seg.commune_index(seg.commune_str(c, com_str::CODE))
+            {
+                masked.insert(m);
+            }
+        };
         for e in &self.segments {
-            let Some(k) = inputs.iter().position(|s| Arc::ptr_eq(s, &e.seg)) else {
+            let Some(k) = inputs.iter().position(|(s, _)| Arc::ptr_eq(s, &e.seg)) else {
                 segments.push(e.clone());
                 continue;
             };
             found[k] = true;
             for &c in e.masked.iter() {
-                let code = e.seg.commune_str(c, com_str::CODE);
-                if let Some(m) = entry.seg.commune_index(code) {
-                    masked.insert(m);
-                }
+                mask_since(&e.seg, &inputs[k].1, c);
             }
         }
-        // An input gone from the engine: every one of its communes was replaced since.
-        for (s, _) in inputs.iter().zip(&found).filter(|(_, f)| !**f) {
+        // An input gone from the engine: every one of its live communes was replaced since.
+        for ((s, at_plan), _) in inputs.iter().zip(&found).filter(|(_, f)| !**f) {
             for c in 0..s.commune_count() as u32 {
-                if let Some(m) = entry.seg.commune_index(s.commune_str(c, com_str::CODE)) {
-                    masked.insert(m);
-                }
+                mask_since(s, at_plan, c);
             }
         }
         if masked.len() < entry.seg.commune_count() {

@@ -107,7 +107,7 @@ fn merging_bounds_segments_and_keeps_answers() {
     }
     assert!(published.len() > 80, "{}", published.len());
     assert!(unmerged.stats().segments > published.len() / 2, "{:?}", unmerged.stats());
-    // The index as loaded, and at most three segments per size tier (1k, 4k, 16k addresses).
+    // The index as loaded, and at most three segments per size tier (16k, 64k, 256k addresses).
     assert!(most <= 10, "up to {most} segments: {:?}", merged.stats());
     assert_eq!(merged.stats().communes, unmerged.stats().communes);
     for (i, c) in published.iter().enumerate() {
