@@ -26,6 +26,7 @@ pub mod clock;
 pub mod consolidate;
 pub mod directory;
 pub mod error;
+pub mod feed;
 pub mod habilitation;
 mod ids;
 pub mod limits;
@@ -43,6 +44,10 @@ pub use consolidate::{
 };
 pub use directory::{DirectoryEntry, DirectoryImport, parse_directory};
 pub use error::{Error, FileProblem, Result};
+pub use feed::{
+    AddressRecord, Change, ChangeKind, CommuneRecord, FeedFilter, FeedPage, FeedState, NewChange,
+    PositionRecord, Record, ToponymeRecord,
+};
 pub use habilitation::{Habilitation, HabilitationStatus};
 pub use ids::{ClientId, HabilitationId, RevisionId};
 pub use mail::{Mailer, SmtpConfig};

@@ -37,3 +37,6 @@ pub const REPORT_EXAMPLE_ROWS: usize = 20;
 
 /// Problems listed when a mairie directory file is refused.
 pub const MAX_FILE_PROBLEMS: usize = 100;
+
+/// Most changes one read of the feed returns (`GET /feed?limit=`).
+pub const FEED_PAGE_MAX: i64 = 10_000;

@@ -166,6 +166,8 @@ pub struct Publication {
     pub previous: Option<RevisionId>,
     /// The event written for the change feed.
     pub event: Event,
+    /// Changes of the feed the publication wrote (commune, toponymes, addresses).
+    pub changes: u64,
 }
 
 /// Kinds of events.

@@ -8,13 +8,15 @@ use geocommun_bal::{MiniCog, Options, Severity, Validator};
 use geocommun_model::{BanId, CodeInsee};
 
 use crate::backend::{
-    Backend, ClientRow, HabilitationRow, PublishArgs, RevisionRow, SavedReport, postgres, sqlite,
+    Backend, ChangeArgs, ChangeScope, ClientRow, HabilitationRow, PublishArgs, RevisionRow,
+    SavedReport, postgres, sqlite,
 };
 use crate::client::{Client, NewClient, PerimeterEntry};
 use crate::clock::{Clock, SystemClock, Timestamp};
 use crate::consolidate::{CommuneFacts, Consolidation, IdKind, IdRow, consolidate};
 use crate::directory::{DirectoryImport, parse_directory};
 use crate::error::{Error, Result};
+use crate::feed::{self, Change, ChangeKind, FeedFilter, FeedPage, Record};
 use crate::habilitation::{Habilitation, HabilitationStatus};
 use crate::ids::{ClientId, HabilitationId, RevisionId};
 use crate::limits::{CODE_ATTEMPTS, CODE_RESEND_DELAY, CODE_VALIDITY, MAX_FILE_BYTES};
@@ -661,11 +663,16 @@ impl Store {
             .revision(&id.to_string())
             .await?
             .ok_or(Error::not_found("revision", id))?;
+        let changes = self.changes_of(id, row.base_revision_id.as_deref()).await?;
+        let change_count = changes.len() as u64;
+        let departement = self.consolidation_input(&r.commune)?.0.departement().to_owned();
         let outcome = self
             .backend
             .publish(&PublishArgs {
                 revision_id: id.to_string(),
                 commune: r.commune.clone(),
+                departement,
+                changes,
                 base_revision_id: row.base_revision_id.clone(),
                 habilitation_id: habilitation.map(|h| h.to_string()),
                 at: self.now().0,
@@ -690,7 +697,125 @@ impl Store {
             revision: self.revision(id).await?,
             previous: event.previous_revision_id,
             event,
+            changes: change_count,
         })
+    }
+
+    /// The feed's changes that publishing `id` over `base` makes (`base`: the revision it
+    /// replaces, `None` for the commune's first BAL).
+    async fn changes_of(&self, id: RevisionId, base: Option<&str>) -> Result<Vec<ChangeArgs>> {
+        let after = self.consolidated_revision(id).await?;
+        let before = match base {
+            Some(b) => {
+                let b = RevisionId::parse_stored(b)?;
+                Some(feed::records(&self.consolidated_revision(b).await?.commune, Some(b)))
+            }
+            None => None,
+        };
+        let after = feed::records(&after.commune, Some(id));
+        feed::diff(before.as_deref(), &after)
+            .into_iter()
+            .map(|c| {
+                Ok(ChangeArgs {
+                    kind: c.kind.as_str(),
+                    object_id: c.object_id,
+                    data: c
+                        .data
+                        .map(|d| serde_json::to_string(&d))
+                        .transpose()
+                        .map_err(|e| Error::Corrupt(format!("change record: {e}")))?,
+                })
+            })
+            .collect()
+    }
+
+    /// A page of the change feed: the changes after cursor `since` (0: from the start) that
+    /// `filter` keeps, oldest first, at most `limit`.
+    pub async fn feed(&self, filter: &FeedFilter, since: i64, limit: u32) -> Result<FeedPage> {
+        let head = self.backend.feed_head().await?;
+        if since < 0 {
+            return Err(Error::invalid("since", format!("`{since}`: a cursor is 0 or more")));
+        }
+        if since > head {
+            return Err(Error::invalid(
+                "since",
+                format!(
+                    "cursor {since} is ahead of the feed, whose newest change is {head}: resume \
+                     from a cursor the feed or an export gave"
+                ),
+            ));
+        }
+        let scope = match filter {
+            FeedFilter::All => ChangeScope::All,
+            FeedFilter::Commune(c) => ChangeScope::Commune(c),
+            FeedFilter::Departement(d) => ChangeScope::Departement(d),
+        };
+        let changes: Vec<Change> = self
+            .backend
+            .changes(scope, since, i64::from(limit))
+            .await?
+            .into_iter()
+            .map(change_from)
+            .collect::<Result<_>>()?;
+        let next = changes.last().map_or(since, |c| c.seq);
+        Ok(FeedPage { changes, next, head })
+    }
+
+    /// The newest change's cursor (0 when nothing was ever published).
+    pub async fn feed_head(&self) -> Result<i64> {
+        self.backend.feed_head().await
+    }
+
+    /// Every change of one object (commune code, toponyme or address id), oldest first: its
+    /// versions, each valid from its change until the next one.
+    pub async fn history(&self, object_id: &str) -> Result<Vec<Change>> {
+        let mut out = Vec::new();
+        loop {
+            let after = out.last().map_or(0, |c: &Change| c.seq);
+            let page = self
+                .backend
+                .changes(ChangeScope::Object(object_id), after, crate::limits::FEED_PAGE_MAX)
+                .await?;
+            let full = page.len() as i64 == crate::limits::FEED_PAGE_MAX;
+            for row in page {
+                out.push(change_from(row)?);
+            }
+            if !full {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// The current revision of every commune with a BAL, and the feed cursor they correspond
+    /// to (read together: no publication in between).
+    pub async fn current_at_head(&self) -> Result<(i64, Vec<(String, RevisionId)>)> {
+        let (head, pointers) = self.backend.pointers_at_head().await?;
+        let pointers = pointers
+            .into_iter()
+            .map(|(c, id)| Ok((c, RevisionId::parse_stored(&id)?)))
+            .collect::<Result<_>>()?;
+        Ok((head, pointers))
+    }
+
+    /// The revision of every commune that had a BAL at `at` (by the feed: a commune published
+    /// later had its fallback data then).
+    pub async fn revisions_at(&self, at: Timestamp) -> Result<Vec<(String, RevisionId)>> {
+        self.backend
+            .pointers_at(at.0)
+            .await?
+            .into_iter()
+            .map(|(c, id)| Ok((c, RevisionId::parse_stored(&id)?)))
+            .collect()
+    }
+
+    /// The records of every commune with a BAL, at the feed cursor returned with them.
+    pub async fn bal_records(&self) -> Result<(i64, Vec<Record>)> {
+        let (head, pointers) = self.current_at_head().await?;
+        let mut out = Vec::new();
+        for (_, id) in pointers {
+            out.extend(feed::records(&self.consolidated_revision(id).await?.commune, Some(id)));
+        }
+        Ok((head, out))
     }
 
     /// The commune code and what consolidation needs to know of it.
@@ -886,5 +1011,23 @@ fn revision_from(r: RevisionRow, with_report: bool) -> Result<Revision> {
         created_at: Timestamp(r.created_at),
         computed_at: r.computed_at.map(Timestamp),
         published_at: r.published_at.map(Timestamp),
+    })
+}
+
+fn change_from(r: crate::backend::ChangeRow) -> Result<Change> {
+    Ok(Change {
+        seq: r.seq,
+        kind: ChangeKind::from_stored(&r.kind)?,
+        commune: r.commune,
+        departement: r.departement,
+        object_id: r.object_id,
+        revision: RevisionId::parse_stored(&r.revision_id)?,
+        at: Timestamp(r.at),
+        data: r
+            .data
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| Error::Corrupt(format!("change {} record: {e}", r.seq)))?,
     })
 }

@@ -8,13 +8,30 @@ macro_rules! common_queries {
         use sqlx::Row as _;
 
         use crate::backend::{
-            ClientRow, EventRow, HabilitationRow, NewEvent, PublishArgs, PublishOutcome,
-            RevisionRow, SavedReport,
+            ChangeRow, ChangeScope, ClientRow, EventRow, HabilitationRow, NewEvent, PublishArgs,
+            PublishOutcome, RevisionRow, SavedReport,
         };
         use crate::error::{Error, Result};
 
         /// Identifier rows per `INSERT` (4 parameters each, under SQLite's 32,766).
         const ID_ROWS_PER_INSERT: usize = 1_000;
+        /// Change rows per `INSERT` (5 parameters each, plus 5 shared).
+        const CHANGE_ROWS_PER_INSERT: usize = 1_000;
+        const CHANGE_COLUMNS: &str =
+            "seq, kind, commune, departement, object_id, revision_id, at, data";
+
+        fn change_row(r: &$row) -> Result<ChangeRow> {
+            Ok(ChangeRow {
+                seq: r.try_get("seq")?,
+                kind: r.try_get("kind")?,
+                commune: r.try_get("commune")?,
+                departement: r.try_get("departement")?,
+                object_id: r.try_get("object_id")?,
+                revision_id: r.try_get("revision_id")?,
+                at: r.try_get("at")?,
+                data: r.try_get("data")?,
+            })
+        }
 
         const CLIENT_COLUMNS: &str = "id, name, token_hash, created_at, revoked_at";
         const HABILITATION_COLUMNS: &str = "id, client_id, commune, status, email, code_mac, \
@@ -629,8 +646,101 @@ macro_rules! common_queries {
                 .fetch_one(&mut *tx)
                 .await?;
                 let event = event_row(&row)?;
+                // 6. The changes, numbered after the last one: the events lock (or SQLite's
+                //    single writer) makes the numbers follow commit order, without gaps.
+                let head: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS head FROM changes")
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("head")?;
+                for (k, chunk) in p.changes.chunks(CHANGE_ROWS_PER_INSERT).enumerate() {
+                    let mut sql = String::from(
+                        "INSERT INTO changes (seq, event_id, kind, commune, departement, \
+                         object_id, revision_id, at, data) VALUES ",
+                    );
+                    for i in 0..chunk.len() {
+                        let b = i * 4 + 6;
+                        if i > 0 {
+                            sql.push_str(", ");
+                        }
+                        sql.push_str(&format!(
+                            "(${b}, $1, ${}, $2, $3, ${}, $4, $5, ${})",
+                            b + 1,
+                            b + 2,
+                            b + 3
+                        ));
+                    }
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(event.id)
+                        .bind(&p.commune)
+                        .bind(&p.departement)
+                        .bind(&p.revision_id)
+                        .bind(p.at);
+                    for (i, c) in chunk.iter().enumerate() {
+                        let seq = head + (k * CHANGE_ROWS_PER_INSERT + i) as i64 + 1;
+                        q = q.bind(seq).bind(c.kind).bind(&c.object_id).bind(&c.data);
+                    }
+                    q.execute(&mut *tx).await?;
+                }
                 tx.commit().await?;
                 Ok(PublishOutcome { event })
+            }
+
+            pub(crate) async fn changes(
+                &self,
+                scope: ChangeScope<'_>,
+                after: i64,
+                limit: i64,
+            ) -> Result<Vec<ChangeRow>> {
+                let (filter, value) = match scope {
+                    ChangeScope::All => ("", None),
+                    ChangeScope::Commune(c) => ("AND commune = $3", Some(c)),
+                    ChangeScope::Departement(d) => ("AND departement = $3", Some(d)),
+                    ChangeScope::Object(o) => ("AND object_id = $3", Some(o)),
+                };
+                let sql = format!(
+                    "SELECT {CHANGE_COLUMNS} FROM changes WHERE seq > $1 {filter} \
+                     ORDER BY seq LIMIT $2"
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after).bind(limit);
+                if let Some(v) = value {
+                    q = q.bind(v);
+                }
+                q.fetch_all(&self.read).await?.iter().map(change_row).collect()
+            }
+
+            pub(crate) async fn feed_head(&self) -> Result<i64> {
+                Ok(sqlx::query("SELECT COALESCE(MAX(seq), 0) AS head FROM changes")
+                    .fetch_one(&self.read)
+                    .await?
+                    .try_get("head")?)
+            }
+
+            pub(crate) async fn pointers_at_head(&self) -> Result<(i64, Vec<(String, String)>)> {
+                // Read the head, the pointers, then the head again: equal heads mean no
+                // publication came between (a publication moves both in one transaction).
+                loop {
+                    let head = self.feed_head().await?;
+                    let pointers = self.current_pointers().await?;
+                    if self.feed_head().await? == head {
+                        return Ok((head, pointers));
+                    }
+                }
+            }
+
+            pub(crate) async fn pointers_at(&self, at: i64) -> Result<Vec<(String, String)>> {
+                let rows = sqlx::query(
+                    "SELECT c.commune, c.revision_id FROM changes c \
+                     JOIN (SELECT commune, MAX(seq) AS seq FROM changes \
+                           WHERE at <= $1 AND kind IN ('commune.replaced', 'commune.republished') \
+                           GROUP BY commune) last ON last.seq = c.seq \
+                     ORDER BY c.commune",
+                )
+                .bind(at)
+                .fetch_all(&self.read)
+                .await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get("commune")?, r.try_get("revision_id")?)))
+                    .collect()
             }
 
             pub(crate) async fn events(&self, after: i64, limit: i64) -> Result<Vec<EventRow>> {

@@ -67,9 +67,40 @@ pub(crate) struct NewEvent {
     pub previous_client: Option<String>,
 }
 
+/// A change of the feed to write with a publication (numbered by the backend).
+pub(crate) struct ChangeArgs {
+    pub kind: &'static str,
+    pub object_id: String,
+    /// The record after the change, as JSON.
+    pub data: Option<String>,
+}
+
+/// A numbered change as stored.
+pub(crate) struct ChangeRow {
+    pub seq: i64,
+    pub kind: String,
+    pub commune: String,
+    pub departement: String,
+    pub object_id: String,
+    pub revision_id: String,
+    pub at: i64,
+    pub data: Option<String>,
+}
+
+/// Which changes to read.
+pub(crate) enum ChangeScope<'a> {
+    All,
+    Commune(&'a str),
+    Departement(&'a str),
+    Object(&'a str),
+}
+
 pub(crate) struct PublishArgs {
     pub revision_id: String,
     pub commune: String,
+    pub departement: String,
+    /// What the publication changes in the base, in feed order.
+    pub changes: Vec<ChangeArgs>,
     /// The current revision the report was computed against.
     pub base_revision_id: Option<String>,
     pub habilitation_id: Option<String>,
@@ -220,5 +251,24 @@ impl Backend {
     }
     pub(crate) async fn events(&self, after: i64, limit: i64) -> Result<Vec<EventRow>> {
         dispatch!(self.events(after, limit))
+    }
+    pub(crate) async fn changes(
+        &self,
+        scope: ChangeScope<'_>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<ChangeRow>> {
+        dispatch!(self.changes(scope, after, limit))
+    }
+    pub(crate) async fn feed_head(&self) -> Result<i64> {
+        dispatch!(self.feed_head())
+    }
+    /// The current pointers and the feed's head, read together (an export's cursor).
+    pub(crate) async fn pointers_at_head(&self) -> Result<(i64, Vec<(String, String)>)> {
+        dispatch!(self.pointers_at_head())
+    }
+    /// Per commune, the revision that was current at `at` (from the feed's commune changes).
+    pub(crate) async fn pointers_at(&self, at: i64) -> Result<Vec<(String, String)>> {
+        dispatch!(self.pointers_at(at))
     }
 }

@@ -17,6 +17,7 @@ const EVENTS_LOCK: i64 = 0x6765_6f63_6576_0001;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "commons", include_str!("../../migrations/postgres/0001_commons.sql")),
     (2, "consolidated ids", include_str!("../../migrations/postgres/0002_consolidated_ids.sql")),
+    (3, "changes", include_str!("../../migrations/postgres/0003_changes.sql")),
 ];
 
 pub(crate) struct PgStore {

@@ -9,6 +9,7 @@
 
 mod clients;
 mod consolidation;
+mod feed;
 mod habilitations;
 mod harness;
 mod revisions;
@@ -64,6 +65,8 @@ contract!(
     revisions::concurrent_writes_queue_instead_of_failing,
     consolidation::real_bals_become_addresses,
     consolidation::republishing_a_renamed_street_keeps_ids,
+    feed::export_plus_feed_is_the_base,
+    feed::history_of_an_address_and_the_base_at_a_date,
 );
 
 /// One file: what was written is there when the file is opened again.
