@@ -58,7 +58,9 @@ pub fn router(state: AppState) -> Router {
     );
     for prefix in PREFIXES {
         fast = fast.route(&format!("{prefix}/lookup/{{id}}"), get(routes::geocode::lookup));
+        fast = fast.route(&format!("{prefix}/lookup/{{id}}/history"), get(routes::feed::history));
     }
+    fast = add(fast, "/feed", &get(routes::feed::feed));
     fast = add(fast, "/health", &get(routes::misc::health));
     fast = add(fast, "/metrics", &get(routes::misc::metrics));
     fast = add(fast, "/openapi.json", &get(routes::misc::openapi_json));

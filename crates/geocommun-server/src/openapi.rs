@@ -51,6 +51,8 @@ use utoipa::OpenApi;
         crate::routes::publication::current_revision,
         crate::routes::publication::revision,
         crate::routes::publication::download,
+        crate::routes::feed::feed,
+        crate::routes::feed::history,
     ),
     components(schemas(
         crate::dto::FeatureCollection,
@@ -82,6 +84,10 @@ use utoipa::OpenApi;
         crate::routes::publication::CreateRevisionBody,
         crate::routes::publication::SendCodeBody,
         crate::routes::publication::ValidateCodeBody,
+        crate::routes::feed::FeedDto,
+        crate::routes::feed::ChangeDto,
+        crate::routes::feed::HistoryDto,
+        crate::routes::feed::VersionDto,
     )),
     tags(
         (name = "geocoding", description = "api-adresse / Géoplateforme geocoding"),
@@ -90,6 +96,8 @@ use utoipa::OpenApi;
         (name = "bal", description = "Base Adresse Locale files: validation like the reference validator"),
         (name = "publication", description = "BAL publication in the spirit of api-depot: revisions, habilitations \
             by e-mailed code. Writing routes need `Authorization: Bearer gc_…` (a client token)"),
+        (name = "data", description = "Redistribution: the change feed (cursor, replay rules) and the history of \
+            every commune, toponyme and address"),
         (name = "operations", description = "Health, metrics, this document"),
     )
 )]

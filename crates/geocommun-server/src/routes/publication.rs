@@ -103,7 +103,7 @@ impl IntoResponse for PublicationError {
 
 type PubResult<T> = Result<T, PublicationError>;
 
-fn store(state: &AppState) -> PubResult<Arc<Store>> {
+pub(crate) fn store(state: &AppState) -> PubResult<Arc<Store>> {
     state.store().ok_or_else(|| {
         ApiError::new(
             ErrorCode::Unavailable,

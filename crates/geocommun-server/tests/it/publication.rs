@@ -243,6 +243,78 @@ async fn publish_and_search(w: &World) {
     assert!(other["banId"].is_string());
     // A reader holding the previous engine was not disturbed.
     assert!(before.stats().documents > 0);
+
+    feed_and_history(w, &ban_id).await;
+}
+
+/// `/feed` and `/lookup/{id}/history` after the three publications above.
+async fn feed_and_history(w: &World, ban_id: &str) {
+    let r = get(&w.app, "/feed?since=0&limit=10000").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let feed = r.json();
+    let changes = feed["changes"].as_array().unwrap();
+    let head = feed["head"].as_i64().unwrap();
+    assert_eq!(feed["next"], head);
+    assert_eq!(r.header("x-feed-head"), head.to_string());
+    assert!(changes.iter().enumerate().all(|(i, c)| c["seq"] == i as i64 + 1), "no gaps");
+    assert_eq!(changes[0]["kind"], "commune.replaced");
+    assert_eq!(changes[0]["id"], "71346");
+    let renamed: Vec<&Value> = changes.iter().filter(|c| c["kind"] == "toponyme.renamed").collect();
+    assert_eq!(renamed.len(), 1, "one street renamed, nothing else changed");
+    assert_eq!(renamed[0]["data"]["name"], "Rue du Bief");
+    let third: Vec<&Value> =
+        changes.iter().filter(|c| c["revision"] == renamed[0]["revision"]).collect();
+    assert_eq!(third.len(), 2, "commune.republished + toponyme.renamed: {third:?}");
+    // Paged, filtered, as JSON lines.
+    let r = get(&w.app, "/feed?since=0&departement=54&format=jsonl&limit=50").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let lines: Vec<Value> = r.text().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 50);
+    assert!(lines.iter().all(|c| c["commune"] == "54084"));
+    assert_eq!(r.header("x-feed-next"), lines[49]["seq"].to_string());
+    // Bad cursors and parameters.
+    let r = get(&w.app, &format!("/feed?since={}", head + 1)).await;
+    assert_error(&r, 400, "invalid_parameter");
+    assert!(r.text().contains("ahead of the feed"), "{}", r.text());
+    assert_error(&get(&w.app, "/feed?since=abc").await, 400, "invalid_parameter");
+    assert_error(&get(&w.app, "/feed?limit=0").await, 400, "invalid_parameter");
+    assert_error(
+        &get(&w.app, "/feed?commune=71346&departement=71").await,
+        400,
+        "invalid_parameter",
+    );
+
+    // History: the renamed street has two versions, the address (unchanged) one.
+    let street = renamed[0]["id"].as_str().unwrap();
+    let h = get(&w.app, &format!("/lookup/{street}/history")).await.json();
+    let versions = h["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2, "{h}");
+    assert_eq!(versions[0]["change"]["kind"], "toponyme.created");
+    assert_eq!(versions[0]["change"]["data"]["name"], "Rue du Bé");
+    assert_eq!(versions[0]["until"], versions[1]["from"]);
+    assert!(versions[1].get("until").is_none());
+    let h = get(&w.app, &format!("/lookup/{ban_id}/history")).await.json();
+    assert_eq!(h["versions"].as_array().unwrap().len(), 1, "{h}");
+    assert_eq!(h["versions"][0]["change"]["data"]["cle_interop"], "71346_0090_00003");
+    // As it was on a day.
+    let today = &versions[1]["from"].as_str().unwrap()[..10];
+    let r = get(&w.app, &format!("/lookup/{street}/history?date={today}")).await;
+    assert_eq!(r.json()["versions"][0]["change"]["data"]["name"], "Rue du Bief");
+    assert_error(
+        &get(&w.app, &format!("/lookup/{street}/history?date=2001-01-01")).await,
+        404,
+        "not_found",
+    );
+    assert_error(
+        &get(&w.app, &format!("/lookup/{street}/history?date=01/02/2026")).await,
+        400,
+        "invalid_parameter",
+    );
+    assert_error(
+        &get(&w.app, "/lookup/00000000-0000-4000-8000-000000000000/history").await,
+        404,
+        "not_found",
+    );
 }
 
 #[tokio::test]
