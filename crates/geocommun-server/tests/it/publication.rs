@@ -195,12 +195,7 @@ async fn publish_and_search(w: &World) {
     assert_error(&r, 401, "unauthenticated");
     assert_eq!(r.header("www-authenticate"), "Bearer");
     let r = w.post("/communes/71346/revisions", &json!({})).await;
-    let id = r.json()["id"].as_str().unwrap().to_owned();
-    w.call("PUT", &format!("/revisions/{id}/files/bal"), Body::from(bal("71346")), true).await;
-    let r = w.post(&format!("/revisions/{id}/compute"), &json!({})).await;
-    assert_eq!(r.json()["status"], "invalid");
-    let r = w.post(&format!("/revisions/{id}/publish"), &json!({})).await;
-    assert_error(&r, 409, "conflict");
+    assert_error(&r, 403, "forbidden");
 
     w.habilitate("71346").await;
     w.habilitate("54084").await;
@@ -225,7 +220,8 @@ async fn publish_and_search(w: &World) {
     assert!(r.json()["report"]["consolidation"]["addresses"].as_u64().unwrap() > 100);
     let r = get(&w.app, &format!("/revisions/{revision}/files/bal/download")).await;
     assert_eq!(r.body, bal("71346"));
-    assert_eq!(get(&w.app, "/communes/71346/revisions").await.json().as_array().unwrap().len(), 2);
+    // One revision: the refused attempt before the habilitation wrote nothing.
+    assert_eq!(get(&w.app, "/communes/71346/revisions").await.json().as_array().unwrap().len(), 1);
     assert_error(&get(&w.app, "/revisions/nope").await, 404, "not_found");
     // The API Géo route of the same prefix still answers (503 here: no reference loaded).
     assert_ne!(get(&w.app, "/communes/71346").await.status, 404);
@@ -254,6 +250,7 @@ async fn publication_routes_without_a_store_answer_503() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upload_larger_than_the_limit_is_413() {
     let w = sqlite_world().await;
+    w.habilitate("71346").await;
     let r = w.post("/communes/71346/revisions", &json!({})).await;
     let id = r.json()["id"].as_str().unwrap().to_owned();
     let big = vec![b'x'; geocommun_server::routes::publication::UPLOAD_MAX_BYTES + 1];
