@@ -27,7 +27,8 @@ What it does:
  3. creates a client (departement perimeters of the chosen communes) in a fresh SQLite store
     in a temp dir, with the CLI, BEFORE `serve` starts (no concurrent writer);
  4. starts `geocommun serve --listen 127.0.0.1:PORT --store sqlite://…` on the default data
-    (every file under <shared>/data/ban/), waits for /health;
+    (every file under <shared>/data/ban/) with GEOCOMMUN_RATE_LIMIT_CLIENT=off (the per-client
+    rate limit would stop the publication storm), waits for /health;
  5. per commune: POST /communes/{c}/revisions, PUT /revisions/{id}/files/bal, POST …/compute,
     POST …/publish (each timed); as soon as publish returns, GET /search/?q=<n> <marker>&limit=1
     every 10 ms (30 s at most) until the top result's street is the marker; the delay runs from
@@ -390,9 +391,12 @@ def main():
     # 4. serve
     slog = open(os.path.join(run, "serve.log"), "w")
     t0 = time.monotonic()
+    # The bench publishes 100 communes as fast as it can, then republishes in a loop: the
+    # per-client rate limit (300 writing requests / 60 s by default) is off for it.
+    srv_env = dict(os.environ, GEOCOMMUN_RATE_LIMIT_CLIENT="off")
     srv = subprocess.Popen([a.bin, "serve", "--listen", f"127.0.0.1:{a.port}", "--store", store,
                             "--data-dir", os.path.join(shared, "data"), "--quiet", *INPUTS],
-                           cwd=repo, stdout=slog, stderr=subprocess.STDOUT)
+                           cwd=repo, stdout=slog, stderr=subprocess.STDOUT, env=srv_env)
     summary = {"run": stamp, "seed": a.seed, "inputs": INPUTS or "all of data/ban/", "communes": len(communes), "departements": deps,
                "sizes": {"min": sizes[0], "median": statistics.median(sizes), "max": sizes[-1],
                          "total": sum(sizes)},

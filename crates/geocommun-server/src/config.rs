@@ -27,6 +27,9 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// Largest JSON body of `/batch`, in bytes.
     pub batch_max_bytes: usize,
+    /// Rate limits of the publication routes (per client, per IP on authentication failures
+    /// and on habilitation codes).
+    pub rate_limits: crate::rate_limit::RateLimits,
 }
 
 impl Default for ServerConfig {
@@ -39,6 +42,7 @@ impl Default for ServerConfig {
             csv_idle_timeout: Duration::from_mins(1),
             request_timeout: Duration::from_secs(30),
             batch_max_bytes: 2 * 1024 * 1024,
+            rate_limits: crate::rate_limit::RateLimits::default(),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! codes ([`ErrorCode`]). The engine is held in an [`arc_swap::ArcSwap`]: a newer engine can be
 //! swapped in ([`AppState::swap_engine`]) without blocking requests.
 
+pub mod auth;
 pub mod config;
 pub mod csv;
 pub mod dto;
@@ -15,6 +16,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod params;
 pub mod projection;
+pub mod rate_limit;
 pub mod routes;
 mod state;
 
@@ -31,6 +33,7 @@ use tower_http::cors::{Any, CorsLayer};
 pub use config::ServerConfig;
 pub use error::{ApiError, ErrorCode};
 pub use openapi::openapi;
+pub use rate_limit::{RateLimit, RateLimits};
 pub use state::AppState;
 
 /// Prefixes every route is served under.

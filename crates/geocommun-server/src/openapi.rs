@@ -105,7 +105,20 @@ struct ApiDoc;
 
 /// The OpenAPI document of the API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     let mut doc = ApiDoc::openapi();
+    doc.components.get_or_insert_with(Default::default).add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "A client token `gc_…`, made by the operator with `geocommun client create` \
+                     and shown once",
+                ))
+                .build(),
+        ),
+    );
     // The version of the API contract, not of the crate: stable across releases.
     "1.0.0".clone_into(&mut doc.info.version);
     doc

@@ -28,6 +28,8 @@ struct Inner {
     merging: std::sync::atomic::AtomicBool,
     config: ServerConfig,
     metrics: Metrics,
+    /// The rate limiters of the publication routes, from `config.rate_limits`.
+    limiters: crate::rate_limit::Limiters,
 }
 
 impl std::fmt::Debug for AppState {
@@ -52,6 +54,7 @@ impl AppState {
                 store: arc_swap::ArcSwapOption::empty(),
                 reindex: tokio::sync::Mutex::new(()),
                 merging: std::sync::atomic::AtomicBool::new(false),
+                limiters: crate::rate_limit::Limiters::new(config.rate_limits),
                 config,
                 metrics: Metrics::new(),
             }),
@@ -194,6 +197,10 @@ impl AppState {
 
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    pub fn limiters(&self) -> &crate::rate_limit::Limiters {
+        &self.inner.limiters
     }
 }
 

@@ -109,8 +109,10 @@ pub enum Level {
 /// A finding of the platform rules (codes of api-depot where it has one).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlatformFinding {
-    /// `commune_insee.valeur_inattendue`, `commune_insee.out_of_perimeter`,
-    /// `rows.delete_too_many_addresses`, `rows.delete_many_addresses`.
+    /// `commune_insee.valeur_inattendue`, `rows.delete_too_many_addresses`,
+    /// `rows.delete_many_addresses`. (api-depot's `commune_insee.out_of_perimeter` has no
+    /// finding here: the store refuses every write on a revision of a commune the client may
+    /// not publish for, with [`crate::Error::Forbidden`], before computing anything.)
     pub code: String,
     pub level: Level,
     /// What is wrong and what to do, in French.
@@ -272,7 +274,6 @@ pub(crate) fn file_facts(bytes: &[u8], commune: &str) -> FileFacts {
 pub(crate) fn platform_findings(
     commune: &str,
     facts: &FileFacts,
-    covered: bool,
     current: Option<(RevisionId, u64)>,
 ) -> (Vec<PlatformFinding>, Option<Deletion>) {
     let mut out = Vec::new();
@@ -287,19 +288,6 @@ pub(crate) fn platform_findings(
             ),
             rows: facts.foreign_rows.clone(),
             count: facts.foreign_count,
-        });
-    }
-    if !covered {
-        out.push(PlatformFinding {
-            code: "commune_insee.out_of_perimeter".to_owned(),
-            level: Level::Error,
-            message: format!(
-                "la commune {commune} n'est pas dans le périmètre du client et le client n'a pas \
-                 d'habilitation acceptée pour elle : demandez une habilitation (code envoyé à la \
-                 mairie)"
-            ),
-            rows: Vec::new(),
-            count: 0,
         });
     }
     let deletion = current.map(|(id, current_addresses)| {
@@ -359,20 +347,20 @@ mod tests {
     #[test]
     fn deletion_thresholds_are_strict() {
         let cur = Some((RevisionId::new(), 100));
-        assert!(platform_findings("71346", &facts(80), true, cur).0.is_empty());
+        assert!(platform_findings("71346", &facts(80), cur).0.is_empty());
         assert_eq!(
-            codes(&platform_findings("71346", &facts(79), true, cur).0),
+            codes(&platform_findings("71346", &facts(79), cur).0),
             ["rows.delete_many_addresses"]
         );
         assert_eq!(
-            codes(&platform_findings("71346", &facts(20), true, cur).0),
+            codes(&platform_findings("71346", &facts(20), cur).0),
             ["rows.delete_many_addresses"]
         );
         assert_eq!(
-            codes(&platform_findings("71346", &facts(19), true, cur).0),
+            codes(&platform_findings("71346", &facts(19), cur).0),
             ["rows.delete_too_many_addresses"]
         );
-        assert!(platform_findings("71346", &facts(0), true, None).0.is_empty());
+        assert!(platform_findings("71346", &facts(0), None).0.is_empty());
     }
 
     #[test]

@@ -465,7 +465,9 @@ impl Store {
     }
 
     /// How the client may publish for the commune: by perimeter (`None`) or by this
-    /// accepted habilitation.
+    /// accepted habilitation. Without either, [`Error::Forbidden`]: creating a revision,
+    /// uploading, computing and publishing all need it (a file is kept forever, so one is only
+    /// taken from a client that may publish it).
     async fn authority(&self, client: &Client, commune: &str) -> Result<Option<HabilitationId>> {
         if self.perimeter_covers(client, commune) {
             return Ok(None);
@@ -491,6 +493,7 @@ impl Store {
     ) -> Result<Revision> {
         let client = self.active(client).await?;
         self.check_commune(commune)?;
+        self.authority(&client, commune).await?;
         let id = RevisionId::new();
         let row = RevisionRow {
             id: id.to_string(),
@@ -514,14 +517,21 @@ impl Store {
         self.revision(id).await
     }
 
-    /// The revision, if the client owns it.
-    async fn own_revision(&self, client: &Client, id: RevisionId) -> Result<(Client, Revision)> {
+    /// The revision, if the client owns it and may still publish for its commune (see
+    /// [`Self::authority`]). Every writing action on a revision starts here, so that who may
+    /// act is decided (401, 403) before what state the revision is in (409).
+    async fn own_revision(
+        &self,
+        client: &Client,
+        id: RevisionId,
+    ) -> Result<(Client, Revision, Option<HabilitationId>)> {
         let client = self.active(client).await?;
         let r = self.revision(id).await?;
         if r.client_id != client.id {
             return Err(Error::forbidden(format!("revision {id} belongs to another client")));
         }
-        Ok((client, r))
+        let habilitation = self.authority(&client, &r.commune).await?;
+        Ok((client, r, habilitation))
     }
 
     /// Attaches the BAL file (once; the revision must be pending).
@@ -531,7 +541,7 @@ impl Store {
         id: RevisionId,
         bytes: &[u8],
     ) -> Result<Revision> {
-        let (_, r) = self.own_revision(client, id).await?;
+        let (_, r, _) = self.own_revision(client, id).await?;
         if bytes.is_empty() {
             return Err(Error::invalid("file", "the file is empty"));
         }
@@ -556,17 +566,12 @@ impl Store {
     /// Validates the file and applies the platform rules; the revision becomes `ready` (no
     /// error) or `invalid`. May be run again until the revision is published.
     pub async fn compute(&self, client: &Client, id: RevisionId) -> Result<Revision> {
-        let (client, r) = self.own_revision(client, id).await?;
+        let (_, r, _) = self.own_revision(client, id).await?;
         if r.status == RevisionStatus::Published {
             return Err(Error::conflict(format!("revision {id} is published: it never changes")));
         }
         let Some((bytes, _)) = self.backend.file(&id.to_string()).await? else {
             return Err(Error::conflict("no file: upload the BAL first"));
-        };
-        let covered = match self.authority(&client, &r.commune).await {
-            Ok(_) => true,
-            Err(Error::Forbidden { .. }) => false,
-            Err(e) => return Err(e),
         };
         let current = self.backend.current_revision(&r.commune).await?;
         let current = match &current {
@@ -593,7 +598,7 @@ impl Store {
         })
         .await
         .map_err(|e| Error::Corrupt(format!("validation task failed: {e}")))?;
-        let (platform, deletion) = platform_findings(&r.commune, &facts, covered, current);
+        let (platform, deletion) = platform_findings(&r.commune, &facts, current);
         let codes = |sev: Severity| -> Vec<String> {
             bal.global.iter().filter(|(_, s)| *s == sev).map(|(c, _)| c.clone()).collect()
         };
@@ -646,10 +651,12 @@ impl Store {
         self.revision(id).await
     }
 
-    /// Makes a ready revision the commune's current one, atomically. A concurrent
-    /// publication for the same commune makes this one fail with [`Error::Conflict`].
+    /// Makes a ready revision the commune's current one, atomically. Refused with
+    /// [`Error::Forbidden`] when the client may not publish for the commune (checked first:
+    /// whatever state the revision is in), with [`Error::Conflict`] when it is not ready or a
+    /// concurrent publication for the same commune came first.
     pub async fn publish(&self, client: &Client, id: RevisionId) -> Result<Publication> {
-        let (client, r) = self.own_revision(client, id).await?;
+        let (_, r, habilitation) = self.own_revision(client, id).await?;
         if r.status != RevisionStatus::Ready {
             return Err(Error::conflict(format!(
                 "revision {id} is {}: only a ready revision (computed without errors) can be \
@@ -657,7 +664,6 @@ impl Store {
                 r.status.as_str()
             )));
         }
-        let habilitation = self.authority(&client, &r.commune).await?;
         let row = self
             .backend
             .revision(&id.to_string())

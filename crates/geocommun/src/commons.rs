@@ -14,8 +14,33 @@ use geocommun_store::{
 
 use crate::DataArgs;
 
+/// A secret given on the command line or in the environment (a token, the HMAC key): its
+/// `Debug` never shows it.
+#[derive(Clone)]
+pub struct SecretArg(String);
+
+impl SecretArg {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for SecretArg {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for SecretArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
 /// Where the store is and how it sends habilitation codes.
-#[derive(clap::Args, Debug, Clone)]
+#[derive(clap::Args, Clone)]
 pub struct StoreArgs {
     /// The store: `sqlite://PATH` (created if missing) or `postgres://USER@HOST/DB`. Default:
     /// `geocommun.db` in the working directory.
@@ -29,7 +54,7 @@ pub struct StoreArgs {
     /// Key of the habilitation codes' HMAC (at least 16 bytes). Without it a random key is
     /// used and codes sent before a restart stop working.
     #[arg(global = true, long, env = "GEOCOMMUN_SECRET", hide_env_values = true)]
-    pub secret: Option<String>,
+    pub secret: Option<SecretArg>,
     /// SMTP relay for habilitation codes (host); without it, sending a code answers 503.
     #[arg(global = true, long, env = "GEOCOMMUN_SMTP_HOST")]
     pub smtp_host: Option<String>,
@@ -52,7 +77,7 @@ impl StoreArgs {
     /// Opens the store (applying migrations) over this administrative registry.
     pub async fn open(&self, registry: Arc<AdminRegistry>) -> anyhow::Result<Store> {
         let secret = if let Some(s) = &self.secret {
-            ServerSecret::new(s.as_bytes().to_vec())
+            ServerSecret::new(s.expose().as_bytes().to_vec())
                 .context("GEOCOMMUN_SECRET / --secret: at least 16 bytes")?
         } else {
             tracing::warn!(
@@ -84,6 +109,20 @@ impl StoreArgs {
             .with_context(|| format!("opening the store {}", redact(&self.url)))?;
         tracing::info!(store = %redact(&self.url), backend = store.backend_name(), "store opened");
         Ok(store)
+    }
+}
+
+/// The URL without its password, the secret hidden.
+impl std::fmt::Debug for StoreArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreArgs")
+            .field("url", &redact(&self.url))
+            .field("secret", &self.secret)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_from", &self.smtp_from)
+            .field("smtp_no_tls", &self.smtp_no_tls)
+            .finish()
     }
 }
 

@@ -56,6 +56,60 @@ pub struct DataArgs {
     pub quiet: bool,
 }
 
+/// A rate limit setting: `N:SECS` (at most N requests every SECS seconds) or `off`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct LimitSetting(Option<geocommun_server::RateLimit>);
+
+impl std::str::FromStr for LimitSetting {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        geocommun_server::RateLimit::parse_setting(s).map(Self)
+    }
+}
+
+impl std::fmt::Display for LimitSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(l) => l.fmt(f),
+            None => f.write_str("off"),
+        }
+    }
+}
+
+/// The rate limits of the publication API (docs/store.md, "Rate limits").
+#[derive(clap::Args, Debug, Clone)]
+struct RateLimitArgs {
+    /// Per client token, on the writing routes: N:SECS or off.
+    #[arg(long, env = "GEOCOMMUN_RATE_LIMIT_CLIENT", value_name = "N:SECS|off",
+          default_value_t = LimitSetting(Some(geocommun_server::RateLimits::DEFAULT_CLIENT)))]
+    rate_limit_client: LimitSetting,
+    /// Per IP address, on authentication failures (an address over it is refused until
+    /// Retry-After, valid token or not): N:SECS or off.
+    #[arg(long, env = "GEOCOMMUN_RATE_LIMIT_AUTH_FAILURES", value_name = "N:SECS|off",
+          default_value_t = LimitSetting(Some(geocommun_server::RateLimits::DEFAULT_AUTH_FAILURES)))]
+    rate_limit_auth_failures: LimitSetting,
+    /// Per IP address, on habilitation code sends and validations: N:SECS or off.
+    #[arg(long, env = "GEOCOMMUN_RATE_LIMIT_CODES", value_name = "N:SECS|off",
+          default_value_t = LimitSetting(Some(geocommun_server::RateLimits::DEFAULT_CODES)))]
+    rate_limit_codes: LimitSetting,
+    /// Key the IP limits by the last address of X-Forwarded-For (behind a reverse proxy that
+    /// sets it) instead of the connection's peer address.
+    #[arg(long, env = "GEOCOMMUN_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
+}
+
+impl RateLimitArgs {
+    fn limits(&self) -> geocommun_server::RateLimits {
+        geocommun_server::RateLimits {
+            client: self.rate_limit_client.0,
+            auth_failures: self.rate_limit_auth_failures.0,
+            codes: self.rate_limit_codes.0,
+            trust_forwarded_for: self.trust_forwarded_for,
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the HTTP API (geocoding) on the given address.
@@ -70,6 +124,8 @@ enum Command {
         /// Serve without the store (no publication routes, fallback data only).
         #[arg(long)]
         no_store: bool,
+        #[command(flatten)]
+        limits: RateLimitArgs,
     },
     /// Clients of the publication API and their tokens (operator).
     Client {
@@ -99,7 +155,7 @@ enum Command {
         file: PathBuf,
         /// Publish as this client (`gc_…`); without it, as the operator.
         #[arg(long, env = "GEOCOMMUN_CLIENT_TOKEN", hide_env_values = true)]
-        client_token: Option<String>,
+        client_token: Option<commons::SecretArg>,
         #[command(flatten)]
         store: commons::StoreArgs,
         #[command(flatten)]
@@ -223,7 +279,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Fix { input, output, cog } => bal::fix(&input, &output, &cog),
         Command::Publish { commune, file, client_token, store, admin } => {
-            let ok = commons::publish(&commune, &file, client_token.as_deref(), &store, &admin)?;
+            let token = client_token.as_ref().map(commons::SecretArg::expose);
+            let ok = commons::publish(&commune, &file, token, &store, &admin)?;
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         other => run_other(other).map(|()| ExitCode::SUCCESS),
@@ -232,8 +289,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn run_other(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve { listen, data, store, no_store } => {
-            serve(listen, &data, (!no_store).then_some(&store))
+        Command::Serve { listen, data, store, no_store, limits } => {
+            let config = geocommun_server::ServerConfig {
+                rate_limits: limits.limits(),
+                ..geocommun_server::ServerConfig::default()
+            };
+            serve(listen, config, &data, (!no_store).then_some(&store))
         }
         Command::Client { command, store, admin } => commons::client(command, &store, &admin),
         Command::Directory { command, store, admin } => commons::directory(command, &store, &admin),
@@ -277,6 +338,7 @@ fn run_other(command: Command) -> anyhow::Result<()> {
 
 fn serve(
     listen: SocketAddr,
+    config: geocommun_server::ServerConfig,
     data: &DataArgs,
     store: Option<&commons::StoreArgs>,
 ) -> anyhow::Result<()> {
@@ -295,7 +357,9 @@ fn serve(
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}: is another server running there? choose another with --listen"))?;
-        let state = geocommun_server::AppState::new(engine, geocommun_server::ServerConfig::default());
+        let bound = listener.local_addr().with_context(|| format!("listening on {listen}"))?;
+        tracing::info!(limits = ?config.rate_limits, "publication rate limits");
+        let state = geocommun_server::AppState::new(engine, config);
         let registry = geo.as_ref().map(|g| std::sync::Arc::new(g.registry.clone()));
         if let Some(geo) = geo {
             // The BAL validator checks communes against the same COG as the API Géo routes.
@@ -320,7 +384,8 @@ fn serve(
             (None, _) => tracing::info!("--no-store: publication answers 503"),
         }
         let app = geocommun_server::router(state);
-        tracing::info!(address = %listen, "serving: try http://{listen}/search/?q=12+rue+de+rivoli+paris");
+        // The bound address (`--listen 127.0.0.1:0` picks a free port): tests read it here.
+        tracing::info!(address = %bound, "serving on http://{bound}/ (try http://{bound}/search/?q=12+rue+de+rivoli+paris)");
         geocommun_server::serve(listener, app, shutdown_signal()).await?;
         anyhow::Ok(())
     })
@@ -338,4 +403,56 @@ async fn shutdown_signal() {
     };
     tokio::select! { () = ctrl_c => {}, () = term => {} }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_given_on_the_command_line_are_not_in_debug() {
+        let cli = Cli::parse_from([
+            "geocommun",
+            "publish",
+            "71346",
+            "bal.csv",
+            "--client-token",
+            "gc_0123456789abcdef0123456789abcdef_SECRETSECRETSECRET",
+            "--secret",
+            "the-server-secret-of-32-bytes!!",
+            "--store",
+            "postgres://geocommun:pg-password@db.example.org/commons",
+        ]);
+        let debug = format!("{cli:?}");
+        for secret in ["SECRETSECRETSECRET", "the-server-secret", "pg-password"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        assert!(debug.contains("postgres://geocommun@db.example.org/commons"), "{debug}");
+    }
+
+    #[test]
+    fn rate_limits_are_set_by_flags_with_defaults() {
+        let limits = |args: &[&str]| {
+            let cli = Cli::parse_from(["geocommun", "serve"].iter().chain(args));
+            let Command::Serve { limits, .. } = cli.command else { unreachable!() };
+            limits.limits()
+        };
+        assert_eq!(limits(&[]), geocommun_server::RateLimits::default());
+        let set = limits(&[
+            "--rate-limit-client",
+            "off",
+            "--rate-limit-auth-failures",
+            "5:1",
+            "--rate-limit-codes",
+            "2:30",
+            "--trust-forwarded-for",
+        ]);
+        assert_eq!(set.client, None);
+        assert_eq!(set.auth_failures, Some(geocommun_server::RateLimit::new(5, 1)));
+        assert_eq!(set.codes, Some(geocommun_server::RateLimit::new(2, 30)));
+        assert!(set.trust_forwarded_for);
+        let bad = Cli::try_parse_from(["geocommun", "serve", "--rate-limit-client", "300"]);
+        let err = bad.unwrap_err().to_string();
+        assert!(err.contains("N:SECS"), "{err}");
+    }
 }

@@ -2,8 +2,11 @@
 //! compute, publish), habilitations by e-mailed code, and the public reading of revisions.
 //!
 //! Writing routes need `Authorization: Bearer gc_…` (a client token made by the operator
-//! with `geocommun client create`). Tokens and codes are never logged nor echoed. Publishing
-//! a commune rebuilds its segment of the index and swaps it in ([`AppState::reindex_communes`]).
+//! with `geocommun client create`), checked by the [`Authenticated`] extractor, which also
+//! applies the rate limits ([`crate::rate_limit`]). Who may act is decided before what state
+//! the revision is in: 401, then 403, then 409. Tokens and codes are never logged nor echoed.
+//! Publishing a commune rebuilds its segment of the index and swaps it in
+//! ([`AppState::reindex_communes`]).
 
 use std::sync::Arc;
 
@@ -11,16 +14,18 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use geocommun_store::{
-    Client, Code, Habilitation, HabilitationId, Revision, RevisionContext, RevisionId, Store, Token,
+    Code, Habilitation, HabilitationId, Revision, RevisionContext, RevisionId, Store,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::auth::Authenticated;
 use crate::error::{ApiError, ErrorCode};
+use crate::rate_limit::Limited;
 
 /// Largest BAL accepted by `PUT /revisions/{id}/files/bal` (the store's limit, 128 MiB).
 pub const UPLOAD_MAX_BYTES: usize = geocommun_store::limits::MAX_FILE_BYTES;
@@ -85,6 +90,12 @@ impl From<geocommun_store::Error> for PublicationError {
     }
 }
 
+impl From<Limited> for PublicationError {
+    fn from(l: Limited) -> Self {
+        Self { api: l.error, retry_after: Some(l.retry_after) }
+    }
+}
+
 impl IntoResponse for PublicationError {
     fn into_response(self) -> Response {
         let code = self.api.code;
@@ -103,6 +114,7 @@ impl IntoResponse for PublicationError {
 
 type PubResult<T> = Result<T, PublicationError>;
 
+/// The store, or 503 when the server was started without one.
 pub(crate) fn store(state: &AppState) -> PubResult<Arc<Store>> {
     state.store().ok_or_else(|| {
         ApiError::new(
@@ -111,20 +123,6 @@ pub(crate) fn store(state: &AppState) -> PubResult<Arc<Store>> {
         )
         .into()
     })
-}
-
-/// The client of the bearer token.
-async fn client(state: &AppState, headers: &HeaderMap) -> PubResult<(Arc<Store>, Client)> {
-    let store = store(state)?;
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or(geocommun_store::Error::Unauthenticated { reason: "no bearer token" })?;
-    let client = store.authenticate(&Token::from_presented(token)).await?;
-    Ok((store, client))
 }
 
 fn revision_id(s: &str) -> PubResult<RevisionId> {
@@ -272,17 +270,19 @@ pub struct PublicationDto {
 #[utoipa::path(post, path = "/communes/{code}/revisions", tag = "publication",
     params(("code" = String, Path, description = "INSEE code of a current commune")),
     request_body(content = Option<CreateRevisionBody>, content_type = "application/json"),
+    security(("bearer" = [])),
     responses(
         (status = 201, body = RevisionDto),
-        (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+        (status = 400, description = "Not a current commune, or a bad body", body = crate::error::ErrorBody),
+        (status = 401, description = "No bearer token, or an unknown or revoked one", body = crate::error::ErrorBody),
+        (status = 403, description = "Outside the client's perimeter and no accepted habilitation for the commune", body = crate::error::ErrorBody),
+        (status = 429, description = "Rate limited: too many writing requests from this client, or too many authentication failures from this address (Retry-After)", body = crate::error::ErrorBody),
     ))]
 pub async fn create_revision(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated { store, client, .. }: Authenticated,
     Path(code): Path<String>,
     body: Bytes,
 ) -> PubResult<(StatusCode, Json<RevisionDto>)> {
-    let (store, client) = client(&state, &headers).await?;
     let b: CreateRevisionBody = json_body(&body)?;
     let context = RevisionContext { author: b.author, organisation: b.organisation };
     let r = store.create_revision(&client, &code, context).await?;
@@ -293,18 +293,20 @@ pub async fn create_revision(
 #[utoipa::path(put, path = "/revisions/{id}/files/bal", tag = "publication",
     params(("id" = String, Path)),
     request_body(content = String, content_type = "text/csv"),
+    security(("bearer" = [])),
     responses(
         (status = 200, body = RevisionDto),
+        (status = 401, description = "No bearer token, or an unknown or revoked one", body = crate::error::ErrorBody),
+        (status = 403, description = "Outside the client's perimeter and no accepted habilitation for the commune, or another client's revision (checked before the revision's state)", body = crate::error::ErrorBody),
         (status = 409, description = "Already uploaded, or not pending", body = crate::error::ErrorBody),
         (status = 413, description = "Larger than 128 MiB", body = crate::error::ErrorBody),
+        (status = 429, description = "Rate limited: too many writing requests from this client, or too many authentication failures from this address (Retry-After)", body = crate::error::ErrorBody),
     ))]
 pub async fn upload(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated { store, client, .. }: Authenticated,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> PubResult<Json<RevisionDto>> {
-    let (store, client) = client(&state, &headers).await?;
     let id = revision_id(&id)?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -322,30 +324,37 @@ pub async fn upload(
 /// Validate the file and apply the platform rules: the revision becomes `ready` or `invalid`.
 #[utoipa::path(post, path = "/revisions/{id}/compute", tag = "publication",
     params(("id" = String, Path)),
-    responses((status = 200, body = RevisionDto), (status = 409, body = crate::error::ErrorBody)))]
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = RevisionDto),
+        (status = 401, description = "No bearer token, or an unknown or revoked one", body = crate::error::ErrorBody),
+        (status = 403, description = "Outside the client's perimeter and no accepted habilitation for the commune, or another client's revision (checked before the revision's state)", body = crate::error::ErrorBody),
+        (status = 409, description = "No file yet, or already published", body = crate::error::ErrorBody),
+        (status = 429, description = "Rate limited: too many writing requests from this client, or too many authentication failures from this address (Retry-After)", body = crate::error::ErrorBody),
+    ))]
 pub async fn compute(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated { store, client, .. }: Authenticated,
     Path(id): Path<String>,
 ) -> PubResult<Json<RevisionDto>> {
-    let (store, client) = client(&state, &headers).await?;
     Ok(Json(store.compute(&client, revision_id(&id)?).await?.into()))
 }
 
 /// Publish a ready revision: it becomes the commune's current one and the index serves it.
 #[utoipa::path(post, path = "/revisions/{id}/publish", tag = "publication",
     params(("id" = String, Path)),
+    security(("bearer" = [])),
     responses(
         (status = 200, body = PublicationDto),
-        (status = 403, description = "Outside the perimeter, no accepted habilitation", body = crate::error::ErrorBody),
+        (status = 401, description = "No bearer token, or an unknown or revoked one", body = crate::error::ErrorBody),
+        (status = 403, description = "Outside the client's perimeter and no accepted habilitation for the commune, or another client's revision (checked before the revision's state)", body = crate::error::ErrorBody),
         (status = 409, description = "Not ready, or another publication came first: compute again", body = crate::error::ErrorBody),
+        (status = 429, description = "Rate limited: too many writing requests from this client, or too many authentication failures from this address (Retry-After)", body = crate::error::ErrorBody),
     ))]
 pub async fn publish(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated { store, client, .. }: Authenticated,
     Path(id): Path<String>,
 ) -> PubResult<Json<PublicationDto>> {
-    let (store, client) = client(&state, &headers).await?;
     let p = store.publish(&client, revision_id(&id)?).await?;
     let indexed = match state.reindex_communes(std::slice::from_ref(&p.revision.commune)).await {
         Ok(n) => n == 1,
@@ -364,13 +373,17 @@ pub async fn publish(
 /// Ask for the right to publish for a commune.
 #[utoipa::path(post, path = "/communes/{code}/habilitation", tag = "publication",
     params(("code" = String, Path)),
-    responses((status = 201, body = HabilitationDto), (status = 409, body = crate::error::ErrorBody)))]
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = HabilitationDto),
+        (status = 401, description = "No bearer token, or an unknown or revoked one", body = crate::error::ErrorBody),
+        (status = 409, description = "The client already holds an accepted habilitation for the commune", body = crate::error::ErrorBody),
+        (status = 429, description = "Rate limited: too many writing requests from this client, or too many authentication failures from this address (Retry-After)", body = crate::error::ErrorBody),
+    ))]
 pub async fn create_habilitation(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated { store, client, .. }: Authenticated,
     Path(code): Path<String>,
 ) -> PubResult<(StatusCode, Json<HabilitationDto>)> {
-    let (store, client) = client(&state, &headers).await?;
     let h = store.create_habilitation(&client, &code).await?;
     Ok((StatusCode::CREATED, Json(habilitation_dto(&store, h).await?)))
 }
@@ -378,13 +391,17 @@ pub async fn create_habilitation(
 /// A habilitation of the client, with the mairie's official addresses.
 #[utoipa::path(get, path = "/habilitations/{id}", tag = "publication",
     params(("id" = String, Path)),
-    responses((status = 200, body = HabilitationDto), (status = 404, body = crate::error::ErrorBody)))]
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = HabilitationDto),
+        (status = 401, description = "No bearer token, or an unknown or revoked one", body = crate::error::ErrorBody),
+        (status = 404, description = "No such habilitation of this client", body = crate::error::ErrorBody),
+        (status = 429, description = "Too many authentication failures from this address (Retry-After)", body = crate::error::ErrorBody),
+    ))]
 pub async fn habilitation(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated { store, client, .. }: Authenticated,
     Path(id): Path<String>,
 ) -> PubResult<Json<HabilitationDto>> {
-    let (store, client) = client(&state, &headers).await?;
     let h = store.habilitation(habilitation_id(&id)?).await?;
     if h.client_id != client.id {
         return Err(
@@ -398,18 +415,20 @@ pub async fn habilitation(
 #[utoipa::path(post, path = "/habilitations/{id}/authentication/email/send-pin-code", tag = "publication",
     params(("id" = String, Path)),
     request_body = SendCodeBody,
+    security(("bearer" = [])),
     responses(
         (status = 200, body = HabilitationDto),
-        (status = 400, description = "Not an official address of the commune", body = crate::error::ErrorBody),
-        (status = 429, description = "A code was sent less than 5 minutes ago (Retry-After)", body = crate::error::ErrorBody),
+        (status = 401, description = "No bearer token, or an unknown or revoked one", body = crate::error::ErrorBody),
+        (status = 403, description = "Not an official address of the commune, another client's habilitation, or rejected", body = crate::error::ErrorBody),
+        (status = 429, description = "A code was sent less than 5 minutes ago, or too many code requests from this address, or a client or authentication-failure limit (Retry-After)", body = crate::error::ErrorBody),
     ))]
 pub async fn send_code(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated { store, client, ip }: Authenticated,
     Path(id): Path<String>,
     body: Bytes,
 ) -> PubResult<Json<HabilitationDto>> {
-    let (store, client) = client(&state, &headers).await?;
+    state.limiters().check_code(ip)?;
     let b: SendCodeBody = json_body(&body)?;
     let h = store.send_code(&client, habilitation_id(&id)?, &b.email).await?;
     Ok(Json(habilitation_dto(&store, h).await?))
@@ -419,19 +438,22 @@ pub async fn send_code(
 #[utoipa::path(post, path = "/habilitations/{id}/authentication/email/validate-pin-code", tag = "publication",
     params(("id" = String, Path)),
     request_body = ValidateCodeBody,
+    security(("bearer" = [])),
     responses(
         (status = 200, body = HabilitationDto),
         (status = 400, description = "Wrong code (attempts left in the message)", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong code, the last attempt: rejected", body = crate::error::ErrorBody),
+        (status = 401, description = "No bearer token, or an unknown or revoked one", body = crate::error::ErrorBody),
+        (status = 403, description = "Wrong code, the last attempt: rejected; or already rejected after 10 wrong codes", body = crate::error::ErrorBody),
         (status = 410, description = "The code expired (24 h): ask for a new one", body = crate::error::ErrorBody),
+        (status = 429, description = "Too many code requests from this address, or a client or authentication-failure limit (Retry-After)", body = crate::error::ErrorBody),
     ))]
 pub async fn validate_code(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Authenticated { store, client, ip }: Authenticated,
     Path(id): Path<String>,
     body: Bytes,
 ) -> PubResult<Json<HabilitationDto>> {
-    let (store, client) = client(&state, &headers).await?;
+    state.limiters().check_code(ip)?;
     let b: ValidateCodeBody = json_body(&body)?;
     let h = store.validate_code(&client, habilitation_id(&id)?, &Code::from_user(&b.code)).await?;
     Ok(Json(habilitation_dto(&store, h).await?))

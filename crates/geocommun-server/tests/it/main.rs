@@ -22,4 +22,5 @@ mod publication;
 mod real_data;
 mod reverse;
 mod search;
+mod security;
 mod streaming;

@@ -3,34 +3,55 @@
 //! `/search/` answers with the published addresses and their BAN ids, and republishing with
 //! one street renamed changes only that street.
 
+use std::net::SocketAddr;
 use std::sync::{Arc, LazyLock};
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::Request;
 use geocommun_admin::AdminRegistry;
-use geocommun_server::{AppState, ServerConfig, router};
-use geocommun_store::{Mailer, ServerSecret, SmtpConfig, Store, StoreConfig};
+use geocommun_server::{AppState, RateLimits, ServerConfig, router};
+use geocommun_store::{
+    Mailer, ManualClock, PerimeterEntry, ServerSecret, SmtpConfig, Store, StoreConfig, Timestamp,
+};
 use geocommun_testkit::smtp::SmtpSink;
 use serde_json::{Value, json};
 
 use crate::common::{Resp, assert_error, engine, get, send};
 
-static REGISTRY: LazyLock<Arc<AdminRegistry>> = LazyLock::new(|| {
+pub(crate) static REGISTRY: LazyLock<Arc<AdminRegistry>> = LazyLock::new(|| {
     Arc::new(
         geocommun_import::load_admin_dir(&geocommun_testkit::data_dir().join("admin")).unwrap(),
     )
 });
 
-fn bal(commune: &str) -> Vec<u8> {
+pub(crate) fn bal(commune: &str) -> Vec<u8> {
     std::fs::read(geocommun_testkit::data_file(&format!("bal/{commune}.csv"))).unwrap()
 }
 
-struct World {
-    app: Router,
-    state: AppState,
-    sink: SmtpSink,
-    token: String,
+/// How a world is set up: its rate limits, clock and the perimeter of its client.
+#[derive(Default)]
+pub(crate) struct Setup {
+    pub limits: RateLimits,
+    /// `Some`: the store reads this clock (expiry tests), else the system clock.
+    pub clock: Option<ManualClock>,
+    /// The perimeter of the world's client (none: it must be habilitated by each mairie).
+    pub perimeter: Vec<&'static str>,
+}
+
+/// 2026-03-02 09:00 UTC, where manual clocks start.
+pub(crate) const START: Timestamp = Timestamp(1_772_442_000_000);
+
+/// A server over a store, with an SMTP sink and one client.
+pub(crate) struct World {
+    pub app: Router,
+    pub state: AppState,
+    pub sink: SmtpSink,
+    /// The token of the world's client.
+    pub token: String,
+    /// The peer address requests come from (rate limits are keyed by it).
+    pub peer: SocketAddr,
     _dir: tempfile::TempDir,
     /// PostgreSQL: the admin URL and the test's schema, dropped at the end.
     pg: Option<(String, String)>,
@@ -38,14 +59,22 @@ struct World {
 
 /// A store on SQLite (a temporary file).
 async fn sqlite_world() -> World {
+    sqlite_world_with(Setup::default()).await
+}
+
+pub(crate) async fn sqlite_world_with(setup: Setup) -> World {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("commons.db").display());
-    world(&url, dir, None).await
+    world(&url, dir, None, setup).await
+}
+
+async fn postgres_world() -> Option<World> {
+    postgres_world_with(Setup::default()).await
 }
 
 /// A store on PostgreSQL (`GEOCOMMUN_TEST_PG_URL`, a schema of its own), `None` when
 /// PostgreSQL is unreachable outside CI.
-async fn postgres_world() -> Option<World> {
+pub(crate) async fn postgres_world_with(setup: Setup) -> Option<World> {
     use sqlx::Connection as _;
     let admin_url = std::env::var("GEOCOMMUN_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
@@ -66,11 +95,11 @@ async fn postgres_world() -> Option<World> {
     admin.close().await.ok();
     let sep = if admin_url.contains('?') { '&' } else { '?' };
     let url = format!("{admin_url}{sep}options=-c%20search_path%3D{schema}");
-    Some(world(&url, tempfile::tempdir().unwrap(), Some((admin_url, schema))).await)
+    Some(world(&url, tempfile::tempdir().unwrap(), Some((admin_url, schema)), setup).await)
 }
 
 impl World {
-    async fn finish(self) {
+    pub async fn finish(self) {
         if let Some(store) = self.state.store() {
             store.close().await;
         }
@@ -85,7 +114,12 @@ impl World {
     }
 }
 
-async fn world(url: &str, dir: tempfile::TempDir, pg: Option<(String, String)>) -> World {
+async fn world(
+    url: &str,
+    dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+    setup: Setup,
+) -> World {
     let sink = SmtpSink::start().await.unwrap();
     let mailer = Mailer::new(&SmtpConfig {
         host: "127.0.0.1".into(),
@@ -95,8 +129,11 @@ async fn world(url: &str, dir: tempfile::TempDir, pg: Option<(String, String)>) 
         tls: false,
     })
     .unwrap();
-    let config =
+    let mut config =
         StoreConfig::new(Arc::clone(&REGISTRY), ServerSecret::random()).with_mailer(mailer);
+    if let Some(clock) = setup.clock {
+        config = config.with_clock(Arc::new(clock));
+    }
     let store = Store::open(url, config).await.unwrap();
     store
         .import_mairie_directory(
@@ -105,28 +142,69 @@ async fn world(url: &str, dir: tempfile::TempDir, pg: Option<(String, String)>) 
         )
         .await
         .unwrap();
-    // No perimeter: the client must be habilitated by each mairie.
+    let perimeter: Vec<PerimeterEntry> =
+        setup.perimeter.iter().map(|p| p.parse().unwrap()).collect();
     let token =
-        store.create_client("mes-adresses", vec![]).await.unwrap().token.expose().to_owned();
-    let state = AppState::new(engine(), ServerConfig::default());
+        store.create_client("mes-adresses", perimeter).await.unwrap().token.expose().to_owned();
+    let config = ServerConfig { rate_limits: setup.limits, ..ServerConfig::default() };
+    let state = AppState::new(engine(), config);
     state.set_store(Arc::new(store));
-    World { app: router(state.clone()), state, sink, token, _dir: dir, pg }
+    let peer = SocketAddr::from(([192, 0, 2, 1], 40_000));
+    World { app: router(state.clone()), state, sink, token, peer, _dir: dir, pg }
 }
 
 impl World {
-    async fn call(&self, method: &str, uri: &str, body: Body, token: bool) -> Resp {
-        let mut req = Request::builder().method(method).uri(uri);
-        if token {
-            req = req.header("authorization", format!("Bearer {}", self.token));
-        }
-        send(&self.app, req.body(body).unwrap()).await
+    pub fn store(&self) -> Arc<Store> {
+        self.state.store().unwrap()
     }
 
-    async fn post(&self, uri: &str, body: &Value) -> Resp {
+    /// A request from the world's peer address, with the world's token when `token`.
+    pub async fn call(&self, method: &str, uri: &str, body: Body, token: bool) -> Resp {
+        let token = token.then(|| self.token.clone());
+        self.call_as(method, uri, body, token.as_deref(), self.peer).await
+    }
+
+    /// A request with this token (`None`: no `Authorization`) from this peer address.
+    pub async fn call_as(
+        &self,
+        method: &str,
+        uri: &str,
+        body: Body,
+        token: Option<&str>,
+        peer: SocketAddr,
+    ) -> Resp {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(token) = token {
+            req = req.header("authorization", format!("Bearer {token}"));
+        }
+        let mut req = req.body(body).unwrap();
+        req.extensions_mut().insert(ConnectInfo(peer));
+        send(&self.app, req).await
+    }
+
+    pub async fn post(&self, uri: &str, body: &Value) -> Resp {
         self.call("POST", uri, Body::from(body.to_string()), true).await
     }
 
-    async fn habilitate(&self, commune: &str) {
+    /// Creates a habilitation for `commune` and has a code sent to its first address;
+    /// returns the habilitation id and the code read from the mail.
+    pub async fn code_sent(&self, commune: &str) -> (String, String) {
+        let r = self.post(&format!("/communes/{commune}/habilitation"), &json!({})).await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        let h = r.json();
+        let id = h["id"].as_str().unwrap().to_owned();
+        let email = h["emails"][0].as_str().unwrap().to_owned();
+        let before = self.sink.mails().len();
+        let uri = format!("/habilitations/{id}/authentication/email/send-pin-code");
+        let r = self.post(&uri, &json!({ "email": email })).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        let mail = self.sink.wait_for(before + 1).await.pop().unwrap();
+        let body = mail.body();
+        let at = body.find("code: ").unwrap() + 6;
+        (id, body[at..at + 6].to_owned())
+    }
+
+    pub async fn habilitate(&self, commune: &str) {
         let r = self.post(&format!("/communes/{commune}/habilitation"), &json!({})).await;
         assert_eq!(r.status, 201, "{}", r.text());
         let h = r.json();
@@ -151,8 +229,21 @@ impl World {
         assert!(!r.text().contains(&code), "the code is never echoed");
     }
 
+    /// Creates, uploads and computes a revision; returns its id.
+    pub async fn ready(&self, commune: &str, bytes: Vec<u8>) -> String {
+        let r = self.post(&format!("/communes/{commune}/revisions"), &json!({})).await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        let r =
+            self.call("PUT", &format!("/revisions/{id}/files/bal"), Body::from(bytes), true).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        let r = self.post(&format!("/revisions/{id}/compute"), &json!({})).await;
+        assert_eq!(r.json()["status"], "ready", "{}", r.text());
+        id
+    }
+
     /// Creates, uploads, computes and publishes; returns the publication.
-    async fn publish(&self, commune: &str, bytes: Vec<u8>) -> Value {
+    pub async fn publish(&self, commune: &str, bytes: Vec<u8>) -> Value {
         let r = self.post(&format!("/communes/{commune}/revisions"), &json!({"author": "x"})).await;
         assert_eq!(r.status, 201, "{}", r.text());
         let id = r.json()["id"].as_str().unwrap().to_owned();
@@ -195,12 +286,7 @@ async fn publish_and_search(w: &World) {
     assert_error(&r, 401, "unauthenticated");
     assert_eq!(r.header("www-authenticate"), "Bearer");
     let r = w.post("/communes/71346/revisions", &json!({})).await;
-    let id = r.json()["id"].as_str().unwrap().to_owned();
-    w.call("PUT", &format!("/revisions/{id}/files/bal"), Body::from(bal("71346")), true).await;
-    let r = w.post(&format!("/revisions/{id}/compute"), &json!({})).await;
-    assert_eq!(r.json()["status"], "invalid");
-    let r = w.post(&format!("/revisions/{id}/publish"), &json!({})).await;
-    assert_error(&r, 409, "conflict");
+    assert_error(&r, 403, "forbidden");
 
     w.habilitate("71346").await;
     w.habilitate("54084").await;
@@ -225,7 +311,8 @@ async fn publish_and_search(w: &World) {
     assert!(r.json()["report"]["consolidation"]["addresses"].as_u64().unwrap() > 100);
     let r = get(&w.app, &format!("/revisions/{revision}/files/bal/download")).await;
     assert_eq!(r.body, bal("71346"));
-    assert_eq!(get(&w.app, "/communes/71346/revisions").await.json().as_array().unwrap().len(), 2);
+    // One revision: the refused attempt before the habilitation wrote nothing.
+    assert_eq!(get(&w.app, "/communes/71346/revisions").await.json().as_array().unwrap().len(), 1);
     assert_error(&get(&w.app, "/revisions/nope").await, 404, "not_found");
     // The API Géo route of the same prefix still answers (503 here: no reference loaded).
     assert_ne!(get(&w.app, "/communes/71346").await.status, 404);
@@ -325,7 +412,7 @@ async fn publication_routes_without_a_store_answer_503() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upload_larger_than_the_limit_is_413() {
-    let w = sqlite_world().await;
+    let w = sqlite_world_with(Setup { perimeter: vec!["commune:71346"], ..Setup::default() }).await;
     let r = w.post("/communes/71346/revisions", &json!({})).await;
     let id = r.json()["id"].as_str().unwrap().to_owned();
     let big = vec![b'x'; geocommun_server::routes::publication::UPLOAD_MAX_BYTES + 1];

@@ -160,10 +160,13 @@ pub async fn rows_of_another_commune_are_an_error(h: &Harness) {
 pub async fn outside_perimeter_without_habilitation(h: &Harness) {
     let s = &h.store;
     let client = h.client("c", &["departement:54"]).await;
-    let r = computed(h, &client, PERRECY, &bal(PERRECY)).await;
-    assert_eq!(r.status, RevisionStatus::Invalid);
-    assert_eq!(codes(&r).0, ["commune_insee.out_of_perimeter"]);
-    assert!(matches!(s.publish(&client, r.id).await, Err(Error::Conflict { .. })));
+    // Nothing is written for a commune the client may not publish for: not even a revision.
+    let err = s.create_revision(&client, PERRECY, RevisionContext::default()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Forbidden { reason } if reason.contains("outside the perimeter")),
+        "{err}"
+    );
+    assert!(s.revisions(PERRECY).await.unwrap().is_empty());
     // An EPCI perimeter that covers Perrecy does.
     let epci = crate::harness::REGISTRY
         .commune(&geocommun_model::CodeInsee::parse(PERRECY).unwrap())
@@ -179,6 +182,14 @@ pub async fn habilitation_allows_publication_until_revoked(h: &Harness) {
     let s = &h.store;
     h.directory().await;
     let client = h.client("formulaire", &[]).await;
+    // A pending habilitation (code sent, not validated) is not enough.
+    let pending = s.create_habilitation(&client, PERRECY).await.unwrap();
+    let email = s.commune_emails(PERRECY).await.unwrap()[0].clone();
+    h.send_and_read_code(&client, pending.id, &email).await;
+    let err = s.create_revision(&client, PERRECY, RevisionContext::default()).await.unwrap_err();
+    assert!(matches!(err, Error::Forbidden { .. }), "{err}");
+    s.revoke_habilitation(pending.id).await.unwrap();
+
     let hab = h.habilitate(&client, PERRECY).await;
     let r = computed(h, &client, PERRECY, &bal(PERRECY)).await;
     assert_eq!(r.status, RevisionStatus::Ready, "{:?}", codes(&r));
@@ -188,13 +199,27 @@ pub async fn habilitation_allows_publication_until_revoked(h: &Harness) {
     // Revoked after computing: the publication is refused.
     let r2 = computed(h, &client, PERRECY, &bal(PERRECY)).await;
     assert_eq!(r2.status, RevisionStatus::Ready);
+    let r3 = s.create_revision(&client, PERRECY, RevisionContext::default()).await.unwrap();
     s.revoke_habilitation(hab).await.unwrap();
     let err = s.publish(&client, r2.id).await.unwrap_err();
     assert!(matches!(err, Error::Forbidden { .. }), "{err}");
     assert_eq!(s.current_revision(PERRECY).await.unwrap().unwrap().id, r.id);
+    // Who may act is decided before what state the revision is in: a published revision, a
+    // ready one and a pending one all answer Forbidden now, never Conflict.
+    for (id, what) in [(r.id, "published"), (r2.id, "ready"), (r3.id, "pending")] {
+        for (action, err) in [
+            ("publish", s.publish(&client, id).await.map(|_| ()).unwrap_err()),
+            ("compute", s.compute(&client, id).await.map(|_| ()).unwrap_err()),
+            ("upload", s.upload_file(&client, id, &bal(PERRECY)).await.map(|_| ()).unwrap_err()),
+        ] {
+            assert!(matches!(err, Error::Forbidden { .. }), "{action} on {what}: {err}");
+        }
+    }
+    assert_eq!(s.revision(r3.id).await.unwrap().file, None);
     // The habilitation was for Perrecy only.
-    let r3 = computed(h, &client, MONT_BONVILLERS, &bal(MONT_BONVILLERS)).await;
-    assert_eq!(codes(&r3).0, ["commune_insee.out_of_perimeter"]);
+    let err =
+        s.create_revision(&client, MONT_BONVILLERS, RevisionContext::default()).await.unwrap_err();
+    assert!(matches!(err, Error::Forbidden { .. }), "{err}");
 }
 
 pub async fn mass_deletion_error_and_warning(h: &Harness) {

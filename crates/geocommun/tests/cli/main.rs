@@ -1,4 +1,7 @@
-//! The command line, run as a user would, on the real Paris file.
+//! The command line, run as a user would, on the real Paris file; and `serve` killed with
+//! SIGKILL during publications ([`durability`]).
+
+mod durability;
 
 use std::path::Path;
 use std::process::Command;
