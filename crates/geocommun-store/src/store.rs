@@ -803,6 +803,11 @@ impl Store {
         Ok((head, pointers))
     }
 
+    /// The feed cursor of the base as it was at `at`: the last change made then.
+    pub async fn cursor_at(&self, at: Timestamp) -> Result<i64> {
+        self.backend.cursor_at(at.0).await
+    }
+
     /// The revision of every commune that had a BAL at `at` (by the feed: a commune published
     /// later had its fallback data then).
     pub async fn revisions_at(&self, at: Timestamp) -> Result<Vec<(String, RevisionId)>> {

@@ -3,6 +3,7 @@
 //! Real data is never copied into the repository: it is read from `../shared/data` beside the
 //! project (override with `GEOCOMMUN_DATA_DIR`).
 
+pub mod france;
 pub mod smtp;
 
 use std::path::PathBuf;

@@ -715,6 +715,14 @@ macro_rules! common_queries {
                     .try_get("head")?)
             }
 
+            pub(crate) async fn cursor_at(&self, at: i64) -> Result<i64> {
+                Ok(sqlx::query("SELECT COALESCE(MAX(seq), 0) AS head FROM changes WHERE at <= $1")
+                    .bind(at)
+                    .fetch_one(&self.read)
+                    .await?
+                    .try_get("head")?)
+            }
+
             pub(crate) async fn pointers_at_head(&self) -> Result<(i64, Vec<(String, String)>)> {
                 // Read the head, the pointers, then the head again: equal heads mean no
                 // publication came between (a publication moves both in one transaction).

@@ -263,6 +263,9 @@ impl Backend {
     pub(crate) async fn feed_head(&self) -> Result<i64> {
         dispatch!(self.feed_head())
     }
+    pub(crate) async fn cursor_at(&self, at: i64) -> Result<i64> {
+        dispatch!(self.cursor_at(at))
+    }
     /// The current pointers and the feed's head, read together (an export's cursor).
     pub(crate) async fn pointers_at_head(&self) -> Result<(i64, Vec<(String, String)>)> {
         dispatch!(self.pointers_at_head())
