@@ -60,6 +60,11 @@ impl Fallback {
         Self { sources, admin, departements: OnceLock::new() }
     }
 
+    /// Every département of the fallback files (read once to know).
+    pub fn departements(&self) -> BTreeSet<String> {
+        self.departements.get_or_init(|| self.index()).iter().flatten().cloned().collect()
+    }
+
     /// Reads the sources that may hold communes of `scope`, handing over each commune of the
     /// scope that `skip` does not exclude. Blocking (file reading and parsing).
     pub fn read(

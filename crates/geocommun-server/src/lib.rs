@@ -84,6 +84,11 @@ pub fn router(state: AppState) -> Router {
     );
     // Publication: no request timeout either (uploading and computing a large BAL).
     let csv_routes = routes::publication::mount(csv_routes);
+    // Exports: streamed for as long as they take.
+    let mut csv_routes = add(csv_routes, "/exports/france", &get(routes::exports::france));
+    csv_routes =
+        add(csv_routes, "/exports/departements/{code}", &get(routes::exports::departement));
+    csv_routes = add(csv_routes, "/exports/communes/{code}", &get(routes::exports::commune));
 
     fast.merge(csv_routes)
         .fallback(routes::misc::not_found)

@@ -53,6 +53,9 @@ use utoipa::OpenApi;
         crate::routes::publication::download,
         crate::routes::feed::feed,
         crate::routes::feed::history,
+        crate::routes::exports::france,
+        crate::routes::exports::departement,
+        crate::routes::exports::commune,
     ),
     components(schemas(
         crate::dto::FeatureCollection,

@@ -22,6 +22,8 @@ struct Inner {
     bal_cog: arc_swap::ArcSwapOption<geocommun_bal::MiniCog>,
     /// The commons' store (publication routes, live index), once opened.
     store: arc_swap::ArcSwapOption<geocommun_store::Store>,
+    /// The fallback files, read again by exports.
+    fallback: arc_swap::ArcSwapOption<geocommun_export::Fallback>,
     /// Serialises engine rebuilds: each one starts from the engine the previous one made.
     reindex: tokio::sync::Mutex<()>,
     /// A background merge of small segments is running.
@@ -52,6 +54,7 @@ impl AppState {
                 geo: arc_swap::ArcSwapOption::empty(),
                 bal_cog: arc_swap::ArcSwapOption::empty(),
                 store: arc_swap::ArcSwapOption::empty(),
+                fallback: arc_swap::ArcSwapOption::empty(),
                 reindex: tokio::sync::Mutex::new(()),
                 merging: std::sync::atomic::AtomicBool::new(false),
                 limiters: crate::rate_limit::Limiters::new(config.rate_limits),
@@ -98,6 +101,16 @@ impl AppState {
     /// The commons' store, if the server was started with one.
     pub fn store(&self) -> Option<Arc<geocommun_store::Store>> {
         self.inner.store.load_full()
+    }
+
+    /// The fallback files exports read (those the index was built from), if known.
+    pub fn fallback(&self) -> Option<Arc<geocommun_export::Fallback>> {
+        self.inner.fallback.load_full()
+    }
+
+    /// Exports read the fallback data from these files from now on.
+    pub fn set_fallback(&self, fallback: Arc<geocommun_export::Fallback>) {
+        self.inner.fallback.store(Some(fallback));
     }
 
     /// Serves the publication routes over this store from now on.

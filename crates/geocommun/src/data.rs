@@ -18,7 +18,7 @@ pub struct Loaded {
 }
 
 /// The input files: those given, else every `*.csv` / `*.csv.gz` under `<data-dir>/ban/`.
-fn inputs(args: &DataArgs) -> anyhow::Result<Vec<Source>> {
+pub fn inputs(args: &DataArgs) -> anyhow::Result<Vec<Source>> {
     if !args.inputs.is_empty() {
         return Ok(args.inputs.iter().map(|s| Source::parse(s)).collect());
     }

@@ -6,6 +6,7 @@ mod bal;
 mod commons;
 mod data;
 mod eval;
+mod export;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -160,6 +161,16 @@ enum Command {
         store: commons::StoreArgs,
         #[command(flatten)]
         admin: commons::AdminArgs,
+    },
+    /// Export the national base (fallback files + published BALs) as gzip files: BAN CSV,
+    /// BAN CSV with ids, BAL 1.4, GeoJSON, addok NDJSON; `--all DIR` writes the whole set.
+    Export {
+        #[command(flatten)]
+        export: export::ExportArgs,
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        store: commons::StoreArgs,
     },
     /// Import address files and report what was read and what was skipped.
     Import {
@@ -326,6 +337,7 @@ fn run_other(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { command } => admin::run(command),
+        Command::Export { export, data, store } => export::run(&export, &data, &store),
         Command::Eval { queries, details, autocomplete, data } => {
             let engine = data::load_engine(&data)?;
             eval::run(&engine, &queries, details.as_deref(), autocomplete)
@@ -361,6 +373,15 @@ fn serve(
         tracing::info!(limits = ?config.rate_limits, "publication rate limits");
         let state = geocommun_server::AppState::new(engine, config);
         let registry = geo.as_ref().map(|g| std::sync::Arc::new(g.registry.clone()));
+        // Exports read the fallback data again from the files the index was built from (not
+        // known when the index comes from a snapshot without files given).
+        if data.snapshot.is_none() || !data.inputs.is_empty() {
+            let sources = data::inputs(data)?;
+            state.set_fallback(std::sync::Arc::new(geocommun_export::Fallback::new(
+                sources,
+                registry.clone(),
+            )));
+        }
         if let Some(geo) = geo {
             // The BAL validator checks communes against the same COG as the API Géo routes.
             state.set_bal_cog(std::sync::Arc::new(geocommun_bal::MiniCog::from_registry(

@@ -200,7 +200,7 @@ pub struct HistoryDto {
 }
 
 /// Parses `YYYY-MM-DD` into the last millisecond of that day (UTC): "as it was that day".
-fn end_of_day(v: &str) -> Result<i64, ApiError> {
+pub(crate) fn end_of_day(v: &str) -> Result<i64, ApiError> {
     let d: jiff::civil::Date = v.trim().parse().map_err(|_| {
         ApiError::invalid(format!("date: `{v}` is not a date; give YYYY-MM-DD, e.g. 2026-03-01"))
     })?;

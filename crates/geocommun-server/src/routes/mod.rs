@@ -2,6 +2,7 @@
 
 pub mod bal;
 pub mod batch;
+pub mod exports;
 pub mod feed;
 pub mod geo;
 pub mod geocode;

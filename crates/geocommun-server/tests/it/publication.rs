@@ -402,6 +402,44 @@ async fn feed_and_history(w: &World, ban_id: &str) {
         404,
         "not_found",
     );
+    exports(w, head).await;
+}
+
+fn gunzip(bytes: &[u8]) -> String {
+    use std::io::Read as _;
+    let mut s = String::new();
+    flate2::read::MultiGzDecoder::new(bytes).read_to_string(&mut s).unwrap();
+    s
+}
+
+/// The exports of the published communes (this server has no fallback files).
+async fn exports(w: &World, head: i64) {
+    let r = get(&w.app, "/exports/communes/71346?format=bal").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("content-type"), "application/gzip");
+    assert_eq!(r.header("x-feed-cursor"), head.to_string());
+    assert!(r.header("content-disposition").contains("adresses-bal-71346.csv.gz"));
+    let bal = gunzip(&r.body);
+    assert!(bal.starts_with("id_ban_commune;id_ban_toponyme;id_ban_adresse;cle_interop;"));
+    assert!(bal.contains(";Rue du Bief;") && !bal.contains(";Rue du Bé;"), "the current revision");
+    let r = get(&w.app, "/exports/departements/54?format=ban-with-ids").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let csv = gunzip(&r.body);
+    assert!(csv.lines().skip(1).all(|l| l.split(';').nth(6) == Some("54084")), "only 54");
+    assert!(csv.lines().count() > 10);
+    let r = get(&w.app, "/exports/france?format=geojson").await;
+    let v: Value = serde_json::from_str(&gunzip(&r.body)).unwrap();
+    assert_eq!(v["feed_cursor"], head);
+    assert!(v["features"].as_array().unwrap().len() > 200);
+    // The base at a date before the publications: nothing published then, no fallback here.
+    assert_error(&get(&w.app, "/exports/communes/71346?date=2001-01-01").await, 404, "not_found");
+    assert_error(
+        &get(&w.app, "/exports/communes/71346?format=shp").await,
+        400,
+        "invalid_parameter",
+    );
+    assert_error(&get(&w.app, "/exports/communes/7-13").await, 400, "invalid_parameter");
+    assert_error(&get(&w.app, "/exports/departements/7%2F1").await, 400, "invalid_parameter");
 }
 
 #[tokio::test]
