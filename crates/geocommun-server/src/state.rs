@@ -26,6 +26,8 @@ struct Inner {
     fallback: arc_swap::ArcSwapOption<geocommun_export::Fallback>,
     /// Serialises engine rebuilds: each one starts from the engine the previous one made.
     reindex: tokio::sync::Mutex<()>,
+    /// The revision the index serves for each published commune.
+    indexed: std::sync::Mutex<std::collections::HashMap<String, geocommun_store::RevisionId>>,
     /// A background merge of small segments is running.
     merging: std::sync::atomic::AtomicBool,
     config: ServerConfig,
@@ -56,6 +58,7 @@ impl AppState {
                 store: arc_swap::ArcSwapOption::empty(),
                 fallback: arc_swap::ArcSwapOption::empty(),
                 reindex: tokio::sync::Mutex::new(()),
+                indexed: std::sync::Mutex::default(),
                 merging: std::sync::atomic::AtomicBool::new(false),
                 limiters: crate::rate_limit::Limiters::new(config.rate_limits),
                 config,
@@ -128,9 +131,11 @@ impl AppState {
         // commune cannot swap in the older consolidation last.
         let guard = self.inner.reindex.lock().await;
         let mut consolidated = Vec::with_capacity(communes.len());
+        let mut revisions = Vec::with_capacity(communes.len());
         for commune in communes {
-            if let Some(c) = store.consolidated(commune).await? {
-                consolidated.push(c.commune);
+            if let Some(r) = store.current_revision(commune).await? {
+                consolidated.push(store.consolidated_revision(r.id).await?.commune);
+                revisions.push((commune.clone(), r.id));
             }
         }
         if consolidated.is_empty() {
@@ -142,6 +147,9 @@ impl AppState {
             .await
             .map_err(|e| geocommun_store::Error::Corrupt(format!("index rebuild failed: {e}")))?;
         self.swap_engine(next);
+        if let Ok(mut indexed) = self.inner.indexed.lock() {
+            indexed.extend(revisions);
+        }
         tracing::info!(communes = n, "published communes indexed");
         drop(guard);
         self.merge_in_background();
@@ -199,6 +207,80 @@ impl AppState {
         self.reindex_communes(&communes).await
     }
 
+    /// Follows the change feed from cursor `from` for the rest of the process: every
+    /// publication made through another server on the same database (woken by PostgreSQL
+    /// `NOTIFY`, else every [`FOLLOW_POLL`]) is indexed here too. After a lost connection the
+    /// feed is read from the last cursor, so nothing is missed.
+    pub fn follow_feed(&self, from: i64) {
+        let Some(store) = self.store() else { return };
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut cursor = from;
+            let mut listener = match store.listen().await {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    tracing::warn!("cannot listen to publications ({e}): polling the feed");
+                    None
+                }
+            };
+            loop {
+                match &mut listener {
+                    Some(l) => {
+                        l.wait(FOLLOW_POLL).await;
+                    }
+                    None => tokio::time::sleep(FOLLOW_POLL).await,
+                }
+                match state.catch_up(&store, cursor).await {
+                    Ok(next) => cursor = next,
+                    Err(e) => tracing::warn!(cursor, "following the feed: {e}"),
+                }
+            }
+        });
+    }
+
+    /// Indexes the communes republished after `cursor` whose revision this server does not
+    /// serve yet; returns the new cursor.
+    async fn catch_up(
+        &self,
+        store: &geocommun_store::Store,
+        mut cursor: i64,
+    ) -> geocommun_store::Result<i64> {
+        use geocommun_store::{ChangeKind, FeedFilter};
+        loop {
+            let page = store.feed(&FeedFilter::All, cursor, 10_000).await?;
+            let mut stale: Vec<String> = Vec::new();
+            {
+                let indexed = self.inner.indexed.lock().map_err(|_| {
+                    geocommun_store::Error::Corrupt("index bookkeeping poisoned".into())
+                })?;
+                for c in &page.changes {
+                    let commune_change = matches!(
+                        c.kind,
+                        ChangeKind::CommuneReplaced | ChangeKind::CommuneRepublished
+                    );
+                    if commune_change
+                        && indexed.get(&c.commune) != Some(&c.revision)
+                        && !stale.contains(&c.commune)
+                    {
+                        stale.push(c.commune.clone());
+                    }
+                }
+            }
+            if !stale.is_empty() {
+                let n = self.reindex_communes(&stale).await?;
+                tracing::info!(
+                    communes = n,
+                    cursor = page.next,
+                    "publications of other servers indexed"
+                );
+            }
+            if page.next == cursor || page.next >= page.head {
+                return Ok(page.next);
+            }
+            cursor = page.next;
+        }
+    }
+
     /// Whether a background merge is running (for tests and metrics).
     pub fn merging(&self) -> bool {
         self.inner.merging.load(std::sync::atomic::Ordering::Acquire)
@@ -216,6 +298,9 @@ impl AppState {
         &self.inner.limiters
     }
 }
+
+/// How long the feed follower waits for a notification before it reads the feed anyway.
+pub const FOLLOW_POLL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// One thread for merges: a merge never takes the cores that answer searches. `None` if the
 /// thread cannot be started (merges then use the global pool).

@@ -56,5 +56,5 @@ pub use revision::{
     RevisionContext, RevisionReport, RevisionStatus, StoredFile,
 };
 pub use secret::{Code, ServerSecret, Token};
-pub use store::{Store, StoreConfig};
+pub use store::{ChangeListener, Store, StoreConfig};
 pub use territory::Territory;

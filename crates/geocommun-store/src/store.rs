@@ -803,6 +803,18 @@ impl Store {
         Ok((head, pointers))
     }
 
+    /// Something that wakes up when any server on this database publishes (PostgreSQL
+    /// `LISTEN`); on SQLite, or when the connection is lost, it only wakes at its timeout, and
+    /// the caller catches up by reading the feed from its cursor.
+    pub async fn listen(&self) -> Result<ChangeListener> {
+        Ok(ChangeListener {
+            pg: match &self.backend {
+                Backend::Postgres(b) => Some(b.listen().await?),
+                Backend::Sqlite(_) => None,
+            },
+        })
+    }
+
     /// The feed cursor of the base as it was at `at`: the last change made then.
     pub async fn cursor_at(&self, at: Timestamp) -> Result<i64> {
         self.backend.cursor_at(at.0).await
@@ -1041,4 +1053,29 @@ fn change_from(r: crate::backend::ChangeRow) -> Result<Change> {
             .transpose()
             .map_err(|e| Error::Corrupt(format!("change {} record: {e}", r.seq)))?,
     })
+}
+
+/// See [`Store::listen`].
+pub struct ChangeListener {
+    pg: Option<sqlx::postgres::PgListener>,
+}
+
+impl ChangeListener {
+    /// Waits for a publication by any server, at most `timeout`. Returns whether a
+    /// notification came (a lost connection is reconnected by the next call).
+    pub async fn wait(&mut self, timeout: std::time::Duration) -> bool {
+        let Some(l) = &mut self.pg else {
+            tokio::time::sleep(timeout).await;
+            return false;
+        };
+        match tokio::time::timeout(timeout, l.recv()).await {
+            Ok(Ok(_)) => true,
+            Ok(Err(e)) => {
+                tracing::warn!("change listener: {e}; catching up from the feed");
+                tokio::time::sleep(timeout.min(std::time::Duration::from_secs(1))).await;
+                false
+            }
+            Err(_) => false,
+        }
+    }
 }

@@ -394,10 +394,14 @@ fn serve(
         match (store, registry) {
             (Some(args), Some(registry)) => {
                 let store = args.open(registry).await?;
+                // The feed cursor before the base is read: what comes later is followed.
+                let head = store.feed_head().await?;
                 state.set_store(std::sync::Arc::new(store));
                 // The national base: each commune's current BAL, over the fallback files.
                 let n = state.index_published().await?;
                 tracing::info!(communes = n, "published BALs indexed");
+                // Publications through other servers on the same database.
+                state.follow_feed(head);
             }
             (Some(_), None) => tracing::warn!(
                 "no administrative reference: the store is not opened, publication answers 503"

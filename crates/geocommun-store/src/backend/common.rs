@@ -681,6 +681,7 @@ macro_rules! common_queries {
                     }
                     q.execute(&mut *tx).await?;
                 }
+                Self::notify_published(&mut tx, &p.commune).await?;
                 tx.commit().await?;
                 Ok(PublishOutcome { event })
             }

@@ -13,6 +13,9 @@ const CONNECTIONS: u32 = 10;
 /// Key of the advisory lock that orders event ids (any constant, unique to this use).
 const EVENTS_LOCK: i64 = 0x6765_6f63_6576_0001;
 
+/// `NOTIFY` channel of publications (payload: the commune).
+const CHANGES_CHANNEL: &str = "geocommun_changes";
+
 /// The migrations, embedded in the binary.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "commons", include_str!("../../migrations/postgres/0001_commons.sql")),
@@ -49,6 +52,26 @@ impl PgStore {
             .execute(&mut **tx)
             .await?;
         Ok(())
+    }
+
+    /// Wakes the other servers on this database (delivered when the transaction commits).
+    async fn notify_published(
+        tx: &mut Transaction<'static, Postgres>,
+        commune: &str,
+    ) -> crate::Result<()> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANGES_CHANNEL)
+            .bind(commune)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// A connection listening to the publications of every server on this database.
+    pub(crate) async fn listen(&self) -> crate::Result<sqlx::postgres::PgListener> {
+        let mut l = sqlx::postgres::PgListener::connect_with(&self.read).await?;
+        l.listen(CHANGES_CHANNEL).await?;
+        Ok(l)
     }
 
     pub(crate) async fn close(&self) {

@@ -69,6 +69,15 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Other processes on one SQLite file are not woken: they poll (see `Store::listen`).
+    #[allow(clippy::unused_async)]
+    async fn notify_published(
+        _tx: &mut Transaction<'static, Sqlite>,
+        _commune: &str,
+    ) -> crate::Result<()> {
+        Ok(())
+    }
+
     pub(crate) async fn close(&self) {
         self.read.close().await;
         self.write.close().await;

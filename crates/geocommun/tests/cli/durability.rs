@@ -394,7 +394,7 @@ fn verify(
 
 // ------------------------------------------------------------------ the server
 
-struct Server {
+pub(crate) struct Server {
     child: Arc<Mutex<Child>>,
     port: u16,
 }
@@ -402,7 +402,7 @@ struct Server {
 impl Server {
     /// Starts `serve` on a free port over `store` with only the BANO file of the Territoire de
     /// Belfort as fallback data; returns once it serves (its log line gives the port).
-    fn start(store: &str, admin: &std::path::Path, log_path: &std::path::Path) -> Self {
+    pub(crate) fn start(store: &str, admin: &std::path::Path, log_path: &std::path::Path) -> Self {
         let bano = geocommun_testkit::data_file("ban/bano-2015/bano-90.csv.gz");
         let mut child = Command::new(env!("CARGO_BIN_EXE_geocommun"))
             .args(["serve", "--listen", "127.0.0.1:0", "--quiet", "--store", store])
@@ -447,7 +447,7 @@ impl Server {
     }
 
     /// SIGKILL now.
-    fn kill(&self) {
+    pub(crate) fn kill(&self) {
         let mut child = self.child.lock().unwrap();
         let _ = child.kill(); // SIGKILL on Unix
         let _ = child.wait();
@@ -473,7 +473,7 @@ impl Server {
         }
     }
 
-    fn request(
+    pub(crate) fn request(
         &self,
         method: &str,
         path: &str,
@@ -483,12 +483,12 @@ impl Server {
         http(self.port, method, path, token, body)
     }
 
-    fn get(&self, path: &str) -> Response {
+    pub(crate) fn get(&self, path: &str) -> Response {
         self.request("GET", path, None, b"").unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
     /// Whether `/search/` finds `number street` in the commune, as the top street and number.
-    fn street_found(&self, commune: &str, street: &str, number: u32) -> bool {
+    pub(crate) fn street_found(&self, commune: &str, street: &str, number: u32) -> bool {
         let q: String = form_urlencoded(&format!("{number} {street}"));
         let r = self.get(&format!("/search/?q={q}&citycode={commune}&limit=5"));
         assert_eq!(r.status, 200, "{}", r.text());
@@ -507,24 +507,24 @@ impl Drop for Server {
 
 // ------------------------------------------------------------------ HTTP, by hand
 
-struct Response {
-    status: u16,
-    body: Vec<u8>,
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Response {
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.text()))
     }
 }
 
 /// One HTTP/1.1 request (`Connection: close`); an `Err` when the server is gone or the answer
 /// is cut short (a SIGKILL mid-answer).
-fn http(
+pub(crate) fn http(
     port: u16,
     method: &str,
     path: &str,
@@ -585,7 +585,7 @@ fn http(
     Ok(Response { status, body: rest })
 }
 
-fn form_urlencoded(s: &str) -> String {
+pub(crate) fn form_urlencoded(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
@@ -600,7 +600,7 @@ fn form_urlencoded(s: &str) -> String {
 /// The shared administrative reference without the commune contours (links in `dir`): the
 /// store needs the COG, not the polygons, and without them a restart takes a second, not four
 /// (debug build).
-fn admin_without_contours(dir: &std::path::Path) -> std::path::PathBuf {
+pub(crate) fn admin_without_contours(dir: &std::path::Path) -> std::path::PathBuf {
     let admin = dir.join("admin");
     std::fs::create_dir_all(&admin).unwrap();
     for entry in std::fs::read_dir(geocommun_testkit::data_dir().join("admin")).unwrap() {
@@ -612,7 +612,7 @@ fn admin_without_contours(dir: &std::path::Path) -> std::path::PathBuf {
     admin
 }
 
-fn create_client(store: &str) -> String {
+pub(crate) fn create_client(store: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_geocommun"))
         .args(["client", "create", "durability", "--perimeter", "departement:90", "--store", store])
         .arg("--data-dir")
@@ -625,10 +625,10 @@ fn create_client(store: &str) -> String {
 }
 
 /// A PostgreSQL schema of its own (`GEOCOMMUN_TEST_PG_URL`), dropped when done.
-struct PgSchema {
-    admin_url: String,
-    schema: String,
-    url: String,
+pub(crate) struct PgSchema {
+    pub(crate) admin_url: String,
+    pub(crate) schema: String,
+    pub(crate) url: String,
 }
 
 impl PgSchema {
@@ -646,7 +646,7 @@ impl PgSchema {
     }
 
     /// `None` when PostgreSQL is unreachable, outside CI.
-    fn create() -> Option<Self> {
+    pub(crate) fn create() -> Option<Self> {
         let admin_url = std::env::var("GEOCOMMUN_TEST_PG_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
         let secs =
@@ -678,22 +678,22 @@ impl Drop for PgSchema {
 type Row = (String, u32, String, String, String);
 
 /// One commune's BAL, derived from its BANO rows.
-struct Bal {
-    insee: String,
-    name: String,
+pub(crate) struct Bal {
+    pub(crate) insee: String,
+    pub(crate) name: String,
     /// (street, number, suffix, lon, lat), one per distinct address.
-    rows: Vec<Row>,
+    pub(crate) rows: Vec<Row>,
     /// Street code (4 digits) of each street name, numbered per commune.
-    codes: HashMap<String, String>,
+    pub(crate) codes: HashMap<String, String>,
     /// The street each revision renames to its marker, and a number of it without suffix.
-    target_street: String,
-    target_number: u32,
+    pub(crate) target_street: String,
+    pub(crate) target_number: u32,
 }
 
 impl Bal {
     /// Every commune of a BANO file (no header: id, numero with its suffix glued, voie,
     /// code_post, nom_comm, source, lat, lon) with 5 to `max_rows` addresses.
-    fn from_bano(path: &std::path::Path, max_rows: usize) -> Vec<Self> {
+    pub(crate) fn from_bano(path: &std::path::Path, max_rows: usize) -> Vec<Self> {
         let file = std::fs::File::open(path).unwrap();
         let gz = flate2::read::GzDecoder::new(file);
         let mut reader =
@@ -761,7 +761,7 @@ impl Bal {
     }
 
     /// The BAL 1.4 file, the target street renamed to `marker`.
-    fn with_marker(&self, marker: &str) -> Vec<u8> {
+    pub(crate) fn with_marker(&self, marker: &str) -> Vec<u8> {
         let mut out = String::from(
             "cle_interop;uid_adresse;voie_nom;lieudit_complement_nom;numero;suffixe;\
              commune_insee;commune_nom;commune_deleguee_insee;commune_deleguee_nom;position;\

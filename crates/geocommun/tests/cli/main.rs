@@ -2,6 +2,7 @@
 //! SIGKILL during publications ([`durability`]).
 
 mod durability;
+mod replicas;
 
 use std::path::Path;
 use std::process::Command;
