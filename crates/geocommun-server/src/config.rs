@@ -30,6 +30,38 @@ pub struct ServerConfig {
     /// Rate limits of the publication routes (per client, per IP on authentication failures
     /// and on habilitation codes).
     pub rate_limits: crate::rate_limit::RateLimits,
+    /// Webhook deliveries: see [`WebhookConfig`].
+    pub webhooks: WebhookConfig,
+}
+
+/// How webhooks are delivered: in feed order, at most `batch` changes per request, retried
+/// with exponential back-off (`retry_base` × 2^attempt, at most `retry_max`) until
+/// `max_attempts` failures make the batch a dead letter.
+#[derive(Clone, Debug)]
+pub struct WebhookConfig {
+    pub batch: u32,
+    pub timeout: Duration,
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    pub max_attempts: u32,
+    /// Deliveries in flight at once (a hanging receiver holds one).
+    pub concurrency: usize,
+    /// How often due deliveries are looked for.
+    pub poll: Duration,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            batch: 500,
+            timeout: Duration::from_secs(10),
+            retry_base: Duration::from_secs(1),
+            retry_max: Duration::from_mins(10),
+            max_attempts: 12,
+            concurrency: 8,
+            poll: Duration::from_millis(500),
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -43,6 +75,7 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(30),
             batch_max_bytes: 2 * 1024 * 1024,
             rate_limits: crate::rate_limit::RateLimits::default(),
+            webhooks: WebhookConfig::default(),
         }
     }
 }

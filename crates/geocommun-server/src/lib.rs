@@ -19,6 +19,7 @@ pub mod projection;
 pub mod rate_limit;
 pub mod routes;
 mod state;
+pub mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -30,7 +31,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 
-pub use config::ServerConfig;
+pub use config::{ServerConfig, WebhookConfig};
 pub use error::{ApiError, ErrorCode};
 pub use openapi::openapi;
 pub use rate_limit::{RateLimit, RateLimits};
@@ -89,6 +90,12 @@ pub fn router(state: AppState) -> Router {
     csv_routes =
         add(csv_routes, "/exports/departements/{code}", &get(routes::exports::departement));
     csv_routes = add(csv_routes, "/exports/communes/{code}", &get(routes::exports::commune));
+    csv_routes =
+        add(csv_routes, "/webhooks", &post(routes::webhooks::create).get(routes::webhooks::list));
+    csv_routes =
+        add(csv_routes, "/webhooks/{id}", &axum::routing::delete(routes::webhooks::delete));
+    csv_routes =
+        add(csv_routes, "/webhooks/{id}/dead-letters", &get(routes::webhooks::dead_letters));
 
     fast.merge(csv_routes)
         .fallback(routes::misc::not_found)

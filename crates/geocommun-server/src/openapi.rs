@@ -56,6 +56,10 @@ use utoipa::OpenApi;
         crate::routes::exports::france,
         crate::routes::exports::departement,
         crate::routes::exports::commune,
+        crate::routes::webhooks::create,
+        crate::routes::webhooks::list,
+        crate::routes::webhooks::delete,
+        crate::routes::webhooks::dead_letters,
     ),
     components(schemas(
         crate::dto::FeatureCollection,
@@ -91,6 +95,9 @@ use utoipa::OpenApi;
         crate::routes::feed::ChangeDto,
         crate::routes::feed::HistoryDto,
         crate::routes::feed::VersionDto,
+        crate::routes::webhooks::WebhookBody,
+        crate::routes::webhooks::WebhookDto,
+        crate::routes::webhooks::DeadLetterDto,
     )),
     tags(
         (name = "geocoding", description = "api-adresse / Géoplateforme geocoding"),

@@ -281,6 +281,13 @@ impl AppState {
         }
     }
 
+    /// Starts delivering webhooks (once per process; without a store, nothing).
+    pub fn start_webhooks(&self) {
+        if let Some(store) = self.store() {
+            crate::webhooks::start(store, self.config().webhooks.clone());
+        }
+    }
+
     /// Whether a background merge is running (for tests and metrics).
     pub fn merging(&self) -> bool {
         self.inner.merging.load(std::sync::atomic::Ordering::Acquire)

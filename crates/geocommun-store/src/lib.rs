@@ -36,6 +36,7 @@ pub mod revision;
 pub mod secret;
 mod store;
 pub mod territory;
+pub mod webhook;
 
 pub use client::{Client, NewClient, PerimeterEntry};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
@@ -58,3 +59,4 @@ pub use revision::{
 pub use secret::{Code, ServerSecret, Token};
 pub use store::{ChangeListener, Store, StoreConfig};
 pub use territory::Territory;
+pub use webhook::{DeadLetter, Webhook};

@@ -19,6 +19,11 @@ const TOKEN_PREFIX: &str = "gc_";
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token(String);
 
+/// `n` random alphanumeric characters (a webhook's signing secret).
+pub(crate) fn random_alphanumeric(n: usize) -> String {
+    rand::rng().sample_iter(Alphanumeric).take(n).map(char::from).collect()
+}
+
 impl Token {
     pub(crate) fn generate(client: ClientId) -> Self {
         let secret: String = rand::rng()

@@ -76,8 +76,8 @@ impl StoreConfig {
 
 /// The commons' store, on SQLite or PostgreSQL.
 pub struct Store {
-    backend: Backend,
-    config: StoreConfig,
+    pub(crate) backend: Backend,
+    pub(crate) config: StoreConfig,
 }
 
 impl std::fmt::Debug for Store {
@@ -114,7 +114,7 @@ impl Store {
         self.backend.close().await;
     }
 
-    fn now(&self) -> Timestamp {
+    pub(crate) fn now(&self) -> Timestamp {
         self.config.clock.now()
     }
 
@@ -226,7 +226,7 @@ impl Store {
     }
 
     /// The client as stored now, refused if revoked.
-    async fn active(&self, client: &Client) -> Result<Client> {
+    pub(crate) async fn active(&self, client: &Client) -> Result<Client> {
         let c = self.client(client.id).await?;
         if c.is_active() { Ok(c) } else { Err(Error::Unauthenticated { reason: "revoked token" }) }
     }

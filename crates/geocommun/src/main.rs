@@ -402,6 +402,7 @@ fn serve(
                 tracing::info!(communes = n, "published BALs indexed");
                 // Publications through other servers on the same database.
                 state.follow_feed(head);
+                state.start_webhooks();
             }
             (Some(_), None) => tracing::warn!(
                 "no administrative reference: the store is not opened, publication answers 503"

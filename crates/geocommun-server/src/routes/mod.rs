@@ -8,3 +8,4 @@ pub mod geo;
 pub mod geocode;
 pub mod misc;
 pub mod publication;
+pub mod webhooks;

@@ -24,3 +24,4 @@ mod reverse;
 mod search;
 mod security;
 mod streaming;
+mod webhooks;

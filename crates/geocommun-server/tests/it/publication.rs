@@ -38,6 +38,8 @@ pub(crate) struct Setup {
     pub clock: Option<ManualClock>,
     /// The perimeter of the world's client (none: it must be habilitated by each mairie).
     pub perimeter: Vec<&'static str>,
+    /// Webhook delivery settings (default: the server's).
+    pub webhooks: Option<geocommun_server::WebhookConfig>,
 }
 
 /// 2026-03-02 09:00 UTC, where manual clocks start.
@@ -146,7 +148,11 @@ async fn world(
         setup.perimeter.iter().map(|p| p.parse().unwrap()).collect();
     let token =
         store.create_client("mes-adresses", perimeter).await.unwrap().token.expose().to_owned();
-    let config = ServerConfig { rate_limits: setup.limits, ..ServerConfig::default() };
+    let config = ServerConfig {
+        rate_limits: setup.limits,
+        webhooks: setup.webhooks.unwrap_or_default(),
+        ..ServerConfig::default()
+    };
     let state = AppState::new(engine(), config);
     state.set_store(Arc::new(store));
     let peer = SocketAddr::from(([192, 0, 2, 1], 40_000));

@@ -8,8 +8,8 @@ macro_rules! common_queries {
         use sqlx::Row as _;
 
         use crate::backend::{
-            ChangeRow, ChangeScope, ClientRow, EventRow, HabilitationRow, NewEvent, PublishArgs,
-            PublishOutcome, RevisionRow, SavedReport,
+            ChangeRow, ChangeScope, ClientRow, DeadLetterRow, EventRow, HabilitationRow, NewEvent,
+            PublishArgs, PublishOutcome, RevisionRow, SavedReport, WebhookRow,
         };
         use crate::error::{Error, Result};
 
@@ -19,6 +19,25 @@ macro_rules! common_queries {
         const CHANGE_ROWS_PER_INSERT: usize = 1_000;
         const CHANGE_COLUMNS: &str =
             "seq, kind, commune, departement, object_id, revision_id, at, data";
+
+        const WEBHOOK_COLUMNS: &str = "id, client_id, url, secret, scope_kind, scope_code, cursor, \
+             attempts, next_attempt_at, last_error, created_at";
+
+        fn webhook_row(r: &$row) -> Result<WebhookRow> {
+            Ok(WebhookRow {
+                id: r.try_get("id")?,
+                client_id: r.try_get("client_id")?,
+                url: r.try_get("url")?,
+                secret: r.try_get("secret")?,
+                scope_kind: r.try_get("scope_kind")?,
+                scope_code: r.try_get("scope_code")?,
+                cursor: r.try_get("cursor")?,
+                attempts: r.try_get("attempts")?,
+                next_attempt_at: r.try_get("next_attempt_at")?,
+                last_error: r.try_get("last_error")?,
+                created_at: r.try_get("created_at")?,
+            })
+        }
 
         fn change_row(r: &$row) -> Result<ChangeRow> {
             Ok(ChangeRow {
@@ -707,6 +726,172 @@ macro_rules! common_queries {
                     q = q.bind(v);
                 }
                 q.fetch_all(&self.read).await?.iter().map(change_row).collect()
+            }
+
+            pub(crate) async fn insert_webhook(&self, w: &WebhookRow) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO webhooks (id, client_id, url, secret, scope_kind, scope_code, \
+                     cursor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&w.id)
+                .bind(&w.client_id)
+                .bind(&w.url)
+                .bind(&w.secret)
+                .bind(&w.scope_kind)
+                .bind(&w.scope_code)
+                .bind(w.cursor)
+                .bind(w.created_at)
+                .execute(&self.write)
+                .await?;
+                Ok(())
+            }
+
+            pub(crate) async fn webhooks(
+                &self,
+                client: Option<&str>,
+                due_at: Option<i64>,
+            ) -> Result<Vec<WebhookRow>> {
+                let sql = format!(
+                    "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE deleted_at IS NULL \
+                     AND (CAST($1 AS TEXT) IS NULL OR client_id = $1) \
+                     AND (CAST($2 AS BIGINT) IS NULL OR next_attempt_at <= $2) \
+                     ORDER BY created_at, id"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(client)
+                    .bind(due_at)
+                    .fetch_all(&self.read)
+                    .await?
+                    .iter()
+                    .map(webhook_row)
+                    .collect()
+            }
+
+            pub(crate) async fn webhook(&self, id: &str) -> Result<Option<WebhookRow>> {
+                let sql = format!(
+                    "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1 AND deleted_at IS NULL"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .as_ref()
+                    .map(webhook_row)
+                    .transpose()
+            }
+
+            pub(crate) async fn delete_webhook(&self, id: &str, at: i64) -> Result<bool> {
+                Ok(sqlx::query(
+                    "UPDATE webhooks SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL",
+                )
+                .bind(id)
+                .bind(at)
+                .execute(&self.write)
+                .await?
+                .rows_affected()
+                    == 1)
+            }
+
+            pub(crate) async fn webhook_delivered(
+                &self,
+                id: &str,
+                from: i64,
+                to: i64,
+            ) -> Result<bool> {
+                Ok(sqlx::query(
+                    "UPDATE webhooks SET cursor = $3, attempts = 0, next_attempt_at = 0, \
+                     last_error = NULL WHERE id = $1 AND cursor = $2",
+                )
+                .bind(id)
+                .bind(from)
+                .bind(to)
+                .execute(&self.write)
+                .await?
+                .rows_affected()
+                    == 1)
+            }
+
+            pub(crate) async fn webhook_failed(
+                &self,
+                id: &str,
+                cursor: i64,
+                attempts: i64,
+                next_at: i64,
+                error: &str,
+            ) -> Result<bool> {
+                Ok(sqlx::query(
+                    "UPDATE webhooks SET attempts = $3, next_attempt_at = $4, last_error = $5 \
+                     WHERE id = $1 AND cursor = $2",
+                )
+                .bind(id)
+                .bind(cursor)
+                .bind(attempts)
+                .bind(next_at)
+                .bind(error)
+                .execute(&self.write)
+                .await?
+                .rows_affected()
+                    == 1)
+            }
+
+            pub(crate) async fn webhook_dead_letter(
+                &self,
+                id: &str,
+                from: i64,
+                d: &DeadLetterRow,
+            ) -> Result<bool> {
+                let mut tx = self.begin_write().await?;
+                let moved = sqlx::query(
+                    "UPDATE webhooks SET cursor = $3, attempts = 0, next_attempt_at = 0 \
+                     WHERE id = $1 AND cursor = $2",
+                )
+                .bind(id)
+                .bind(from)
+                .bind(d.last_seq)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if moved != 1 {
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "INSERT INTO webhook_dead_letters (webhook_id, first_seq, last_seq, attempts, \
+                     last_error, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(id)
+                .bind(d.first_seq)
+                .bind(d.last_seq)
+                .bind(d.attempts)
+                .bind(&d.last_error)
+                .bind(&d.payload)
+                .bind(d.created_at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            pub(crate) async fn dead_letters(&self, webhook: &str) -> Result<Vec<DeadLetterRow>> {
+                sqlx::query(
+                    "SELECT id, first_seq, last_seq, attempts, last_error, payload, created_at \
+                     FROM webhook_dead_letters WHERE webhook_id = $1 ORDER BY id",
+                )
+                .bind(webhook)
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(DeadLetterRow {
+                        id: r.try_get("id")?,
+                        first_seq: r.try_get("first_seq")?,
+                        last_seq: r.try_get("last_seq")?,
+                        attempts: r.try_get("attempts")?,
+                        last_error: r.try_get("last_error")?,
+                        payload: r.try_get("payload")?,
+                        created_at: r.try_get("created_at")?,
+                    })
+                })
+                .collect()
             }
 
             pub(crate) async fn feed_head(&self) -> Result<i64> {

@@ -87,6 +87,33 @@ pub(crate) struct ChangeRow {
     pub data: Option<String>,
 }
 
+/// A webhook as stored.
+#[derive(Clone)]
+pub(crate) struct WebhookRow {
+    pub id: String,
+    pub client_id: String,
+    pub url: String,
+    pub secret: String,
+    pub scope_kind: String,
+    pub scope_code: Option<String>,
+    pub cursor: i64,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+}
+
+/// A dead letter as stored.
+pub(crate) struct DeadLetterRow {
+    pub id: i64,
+    pub first_seq: i64,
+    pub last_seq: i64,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub payload: String,
+    pub created_at: i64,
+}
+
 /// Which changes to read.
 pub(crate) enum ChangeScope<'a> {
     All,
@@ -262,6 +289,48 @@ impl Backend {
     }
     pub(crate) async fn feed_head(&self) -> Result<i64> {
         dispatch!(self.feed_head())
+    }
+    pub(crate) async fn insert_webhook(&self, w: &WebhookRow) -> Result<()> {
+        dispatch!(self.insert_webhook(w))
+    }
+    /// Live webhooks: of one client, or (`None`) those due at `due_at`.
+    pub(crate) async fn webhooks(
+        &self,
+        client: Option<&str>,
+        due_at: Option<i64>,
+    ) -> Result<Vec<WebhookRow>> {
+        dispatch!(self.webhooks(client, due_at))
+    }
+    pub(crate) async fn webhook(&self, id: &str) -> Result<Option<WebhookRow>> {
+        dispatch!(self.webhook(id))
+    }
+    pub(crate) async fn delete_webhook(&self, id: &str, at: i64) -> Result<bool> {
+        dispatch!(self.delete_webhook(id, at))
+    }
+    /// Moves the cursor from `from` to `to` (delivered), resetting the attempts.
+    pub(crate) async fn webhook_delivered(&self, id: &str, from: i64, to: i64) -> Result<bool> {
+        dispatch!(self.webhook_delivered(id, from, to))
+    }
+    pub(crate) async fn webhook_failed(
+        &self,
+        id: &str,
+        cursor: i64,
+        attempts: i64,
+        next_at: i64,
+        error: &str,
+    ) -> Result<bool> {
+        dispatch!(self.webhook_failed(id, cursor, attempts, next_at, error))
+    }
+    pub(crate) async fn webhook_dead_letter(
+        &self,
+        id: &str,
+        from: i64,
+        d: &DeadLetterRow,
+    ) -> Result<bool> {
+        dispatch!(self.webhook_dead_letter(id, from, d))
+    }
+    pub(crate) async fn dead_letters(&self, webhook: &str) -> Result<Vec<DeadLetterRow>> {
+        dispatch!(self.dead_letters(webhook))
     }
     pub(crate) async fn cursor_at(&self, at: i64) -> Result<i64> {
         dispatch!(self.cursor_at(at))

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "commons", include_str!("../../migrations/sqlite/0001_commons.sql")),
     (2, "consolidated ids", include_str!("../../migrations/sqlite/0002_consolidated_ids.sql")),
     (3, "changes", include_str!("../../migrations/sqlite/0003_changes.sql")),
+    (4, "webhooks", include_str!("../../migrations/sqlite/0004_webhooks.sql")),
 ];
 
 pub(crate) struct SqliteStore {
