@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
 use geocommun_search::{QueryError, ReverseRequest, SearchRequest};
 
 use crate::dto::{Feature, FeatureCollection, FiltersDto};
@@ -112,18 +113,39 @@ pub fn run_reverse(state: &AppState, p: &ReverseParams) -> FeatureCollection {
     get,
     path = "/lookup/{id}",
     tag = "geocoding",
-    params(("id" = String, Path, description = "INSEE code, street id, cle_interop or BAN UUID", example = "75101_cfq3tf_00001")),
+    params(
+        ("id" = String, Path, description = "INSEE code, street id, cle_interop or BAN UUID", example = "75101_cfq3tf_00001"),
+        ("date" = Option<String>, Query, description = "YYYY-MM-DD: the published version of that day instead (the answer of /lookup/{id}/history?date=)"),
+    ),
     responses(
-        (status = 200, description = "The object as a GeoJSON Feature (no score)", body = Feature),
+        (status = 200, description = "The object as a GeoJSON Feature (no score); with `date`, its version of that day", body = Feature),
         (status = 404, description = "Unknown identifier", body = crate::error::ErrorBody),
     )
 )]
 pub async fn lookup(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
-) -> ApiResult<Json<Feature>> {
-    let Path(id) =
-        id.map_err(|e| ApiError::invalid(format!("the identifier in the path is invalid: {e}")))?;
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let Path(id) = match id {
+        Ok(id) => id,
+        Err(e) => {
+            return ApiError::invalid(format!("the identifier in the path is invalid: {e}"))
+                .into_response();
+        }
+    };
+    let dated =
+        form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()).any(|(k, _)| k == "date");
+    if dated {
+        return crate::routes::feed::history(State(state), Path(id), RawQuery(raw))
+            .await
+            .into_response();
+    }
+    lookup_now(&state, &id).into_response()
+}
+
+fn lookup_now(state: &AppState, id: &str) -> ApiResult<Json<Feature>> {
+    let id = id.to_owned();
     match state.engine().lookup(&id) {
         Some(hit) => Ok(Json(Feature::from_hit(&hit, false))),
         None => Err(ApiError::new(

@@ -393,6 +393,8 @@ async fn feed_and_history(w: &World, ban_id: &str) {
     let today = &versions[1]["from"].as_str().unwrap()[..10];
     let r = get(&w.app, &format!("/lookup/{street}/history?date={today}")).await;
     assert_eq!(r.json()["versions"][0]["change"]["data"]["name"], "Rue du Bief");
+    let r = get(&w.app, &format!("/lookup/{street}?date={today}")).await;
+    assert_eq!(r.json()["versions"][0]["change"]["data"]["name"], "Rue du Bief", "{}", r.text());
     assert_error(
         &get(&w.app, &format!("/lookup/{street}/history?date=2001-01-01")).await,
         404,
