@@ -1,7 +1,8 @@
 //! The change feed and the history: random sequences of revisions of the real BALs of
 //! Perrecy-les-Forges and Mont-Bonvillers (renamed streets, deleted and new numbers, moved
-//! positions, changed `cle_interop`), then "an export at cursor C + every change after C =
-//! the base now", from every cursor taken on the way.
+//! positions, changed `cle_interop`, new BAN ids in a file that carries them), then "an
+//! export at cursor C + every change after C = the base now", from every cursor taken on the
+//! way.
 
 use std::time::Duration;
 
@@ -29,6 +30,8 @@ async fn publish(h: &Harness, client: &Client, commune: &str, bytes: &[u8]) -> R
 struct Bal {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
+    /// New BAN ids given to addresses so far.
+    id_changes: usize,
 }
 
 impl Bal {
@@ -37,7 +40,20 @@ impl Bal {
         let mut lines = text.lines().filter(|l| !l.trim().is_empty());
         let split = |l: &str| l.split(';').map(str::to_owned).collect::<Vec<_>>();
         let header = split(lines.next().unwrap());
-        Self { header, rows: lines.map(split).collect() }
+        Self { header, rows: lines.map(split).collect(), id_changes: 0 }
+    }
+
+    /// Gives every row BAN ids in `uid_adresse` (`@c: @v: @a:`), one per commune, street and
+    /// address, as a BAL that carries its ids does.
+    fn with_ban_ids(mut self, rng: &mut StdRng) -> Self {
+        let (uid, voie) = (self.col("uid_adresse"), self.col("voie_nom"));
+        let commune = uuid4(rng);
+        let mut streets = std::collections::HashMap::new();
+        for r in &mut self.rows {
+            let street = *streets.entry(r[voie].clone()).or_insert_with(|| uuid4(rng));
+            r[uid] = format!("@c:{commune} @v:{street} @a:{}", uuid4(rng));
+        }
+        self
     }
 
     fn col(&self, name: &str) -> usize {
@@ -59,7 +75,7 @@ impl Bal {
             (self.col("voie_nom"), self.col("numero"), self.col("cle_interop"));
         let (lon, lat) = (self.col("long"), self.col("lat"));
         let pick = rng.random_range(0..self.rows.len());
-        match rng.random_range(0..5) {
+        match rng.random_range(0..6) {
             // Rename a street.
             0 => {
                 let old = self.rows[pick][voie].clone();
@@ -97,6 +113,16 @@ impl Bal {
                 r[lon] = format!("{:.7}", x + 0.0001);
                 r[lat] = format!("{:.7}", y - 0.0001);
             }
+            // A new BAN id for an address (in a BAL that carries them): the old id retires.
+            5 => {
+                let uid = self.col("uid_adresse");
+                if let Some(r) = self.rows.iter_mut().skip(pick).find(|r| r[uid].contains("@a:"))
+                    && let Some((before, _)) = r[uid].rsplit_once("@a:")
+                {
+                    r[uid] = format!("{before}@a:{}", uuid4(rng));
+                    self.id_changes += 1;
+                }
+            }
             // A changed interoperability key (another street code): the id follows the
             // street name and number.
             _ => {
@@ -107,6 +133,10 @@ impl Bal {
             }
         }
     }
+}
+
+fn uuid4(rng: &mut StdRng) -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(rng.random()).into_uuid()
 }
 
 fn state_of(records: Vec<Record>) -> FeedState {
@@ -133,10 +163,9 @@ async fn replay(h: &Harness, filter: &FeedFilter, mut cursor: i64, state: &mut F
 pub async fn export_plus_feed_is_the_base(h: &Harness) {
     let client = h.client("moissonneur", &["departement:71", "departement:54"]).await;
     let mut rng = StdRng::seed_from_u64(20_261_205);
-    let mut bals = [
-        (PERRECY, Bal::parse(&bal(PERRECY))),
-        (MONT_BONVILLERS, Bal::parse(&bal(MONT_BONVILLERS))),
-    ];
+    // Mont-Bonvillers carries BAN ids in its file, Perrecy does not.
+    let with_ids = Bal::parse(&bal(MONT_BONVILLERS)).with_ban_ids(&mut rng);
+    let mut bals = [(PERRECY, Bal::parse(&bal(PERRECY))), (MONT_BONVILLERS, with_ids)];
     let mut exports = vec![(0, FeedState::default())];
     for step in 0..12 {
         let (commune, b) = &mut bals[rng.random_range(0..2)];
@@ -152,6 +181,7 @@ pub async fn export_plus_feed_is_the_base(h: &Harness) {
             exports.push((cursor, state_of(records)));
         }
     }
+    assert!(bals[1].1.id_changes > 0, "the seed gives at least one new BAN id");
     let (head, now) = h.store.bal_records().await.unwrap();
     let now = state_of(now);
     assert!(exports.len() >= 3, "exports taken on the way: {}", exports.len());
