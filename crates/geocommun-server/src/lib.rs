@@ -35,7 +35,7 @@ pub use config::{ServerConfig, WebhookConfig};
 pub use error::{ApiError, ErrorCode};
 pub use openapi::openapi;
 pub use rate_limit::{RateLimit, RateLimits};
-pub use state::AppState;
+pub use state::{AppState, background_pool};
 
 /// Prefixes every route is served under.
 const PREFIXES: [&str; 2] = ["", "/geocodage"];

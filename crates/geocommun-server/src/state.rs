@@ -143,9 +143,12 @@ impl AppState {
         }
         let n = consolidated.len();
         let engine = self.engine();
-        let next = tokio::task::spawn_blocking(move || engine.replace_communes(&consolidated))
-            .await
-            .map_err(|e| geocommun_store::Error::Corrupt(format!("index rebuild failed: {e}")))?;
+        let next = tokio::task::spawn_blocking(move || match background_pool() {
+            Some(pool) => pool.install(|| engine.replace_communes(&consolidated)),
+            None => engine.replace_communes(&consolidated),
+        })
+        .await
+        .map_err(|e| geocommun_store::Error::Corrupt(format!("index rebuild failed: {e}")))?;
         self.swap_engine(next);
         if let Ok(mut indexed) = self.inner.indexed.lock() {
             indexed.extend(revisions);
@@ -171,7 +174,7 @@ impl AppState {
             while let Some(plan) = state.engine().plan_merge() {
                 let (segments, addresses) = (plan.segments(), plan.addresses());
                 let started = std::time::Instant::now();
-                let built = tokio::task::spawn_blocking(move || match merge_pool() {
+                let built = tokio::task::spawn_blocking(move || match background_pool() {
                     Some(pool) => pool.install(|| plan.build()),
                     None => plan.build(),
                 })
@@ -309,17 +312,24 @@ impl AppState {
 /// How long the feed follower waits for a notification before it reads the feed anyway.
 pub const FOLLOW_POLL: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// One thread for merges: a merge never takes the cores that answer searches. `None` if the
-/// thread cannot be started (merges then use the global pool).
-fn merge_pool() -> Option<&'static rayon::ThreadPool> {
-    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+/// The threads of publication work (validation, consolidation, index rebuilds, merges): as
+/// many as the cores, at the lowest scheduling priority (nice 19 on Linux), so that searches
+/// always come first and publications use what they leave. `None` if the pool cannot be started
+/// (the work then runs on tokio's blocking threads, at normal priority).
+pub fn background_pool() -> Option<Arc<rayon::ThreadPool>> {
+    static POOL: std::sync::OnceLock<Option<Arc<rayon::ThreadPool>>> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .thread_name(|_| "geocommun-merge".into())
+            .thread_name(|i| format!("geocommun-bg-{i}"))
+            .start_handler(|_| {
+                if let Err(e) = thread_priority::ThreadPriority::Min.set_for_current() {
+                    tracing::warn!("cannot lower the priority of a background thread: {e:?}");
+                }
+            })
             .build()
-            .inspect_err(|e| tracing::warn!("cannot start the merge thread: {e}"))
+            .map(Arc::new)
+            .inspect_err(|e| tracing::warn!("cannot start the background threads: {e}"))
             .ok()
     })
-    .as_ref()
+    .clone()
 }

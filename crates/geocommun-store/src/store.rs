@@ -41,6 +41,9 @@ pub struct StoreConfig {
     /// The SMTP relay for habilitation codes; without one, sending a code fails with
     /// [`Error::Mail`].
     pub mailer: Option<Mailer>,
+    /// Where validation and consolidation run (a server gives a pool of low-priority threads
+    /// so that publications never take the CPU from searches); `None`: tokio's blocking pool.
+    pub background: Option<Arc<rayon::ThreadPool>>,
 }
 
 impl std::fmt::Debug for StoreConfig {
@@ -58,7 +61,20 @@ impl StoreConfig {
     /// The territory and validator COG from the registry, the system clock, no mailer.
     pub fn new(registry: Arc<AdminRegistry>, secret: ServerSecret) -> Self {
         let cog = Arc::new(MiniCog::from_registry(&registry));
-        Self { territory: registry, cog, secret, clock: Arc::new(SystemClock), mailer: None }
+        Self {
+            territory: registry,
+            cog,
+            secret,
+            clock: Arc::new(SystemClock),
+            mailer: None,
+            background: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_background(mut self, pool: Arc<rayon::ThreadPool>) -> Self {
+        self.background = Some(pool);
+        self
     }
 
     #[must_use]
@@ -589,15 +605,15 @@ impl Store {
         let today = geocommun_bal::Date::from_days(self.now().days());
         let commune = r.commune.clone();
         let (code, commune_facts) = self.consolidation_input(&r.commune)?;
-        let (bal, facts, consolidation) = tokio::task::spawn_blocking(move || {
-            let options = Options { today, ..Options::default() };
-            let report = Validator::new(&cog, options).validate_bytes(&bytes);
-            let facts = file_facts(&bytes, &commune);
-            let consolidation = consolidate(code, &commune_facts, &bytes, &previous);
-            (report, facts, consolidation)
-        })
-        .await
-        .map_err(|e| Error::Corrupt(format!("validation task failed: {e}")))?;
+        let (bal, facts, consolidation) = self
+            .cpu(move || {
+                let options = Options { today, ..Options::default() };
+                let report = Validator::new(&cog, options).validate_bytes(&bytes);
+                let facts = file_facts(&bytes, &commune);
+                let consolidation = consolidate(code, &commune_facts, &bytes, &previous);
+                (report, facts, consolidation)
+            })
+            .await?;
         let (platform, deletion) = platform_findings(&r.commune, &facts, current);
         let codes = |sev: Severity| -> Vec<String> {
             bal.global.iter().filter(|(_, s)| *s == sev).map(|(c, _)| c.clone()).collect()
@@ -879,9 +895,18 @@ impl Store {
         let file = self.file(id).await?;
         let ids = self.id_rows(id).await?;
         let (code, facts) = self.consolidation_input(&r.commune)?;
-        tokio::task::spawn_blocking(move || consolidate(code, &facts, &file.bytes, &ids))
-            .await
-            .map_err(|e| Error::Corrupt(format!("consolidation task failed: {e}")))
+        self.cpu(move || consolidate(code, &facts, &file.bytes, &ids)).await
+    }
+
+    /// Runs CPU work off the async threads: on the background pool when there is one.
+    async fn cpu<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        let pool = self.config.background.clone();
+        tokio::task::spawn_blocking(move || match pool {
+            Some(p) => p.install(f),
+            None => f(),
+        })
+        .await
+        .map_err(|e| Error::Corrupt(format!("validation or consolidation task failed: {e}")))
     }
 
     /// The commune's current revision consolidated (`None`: no published BAL, the national

@@ -86,6 +86,10 @@ impl StoreArgs {
             ServerSecret::random()
         };
         let mut config = StoreConfig::new(registry, secret);
+        // Validation and consolidation yield to searches (see `background_pool`).
+        if let Some(pool) = geocommun_server::background_pool() {
+            config = config.with_background(pool);
+        }
         if let Some(host) = &self.smtp_host {
             let credentials = match (
                 std::env::var("GEOCOMMUN_SMTP_USER"),

@@ -247,3 +247,17 @@ async fn serve_answers_over_tcp_and_shuts_down_gracefully() {
         .unwrap()
         .unwrap();
 }
+
+/// Publication work (validation, consolidation, index rebuilds, merges) runs on threads at the
+/// lowest priority: searches come first.
+#[cfg(target_os = "linux")]
+#[test]
+fn publication_work_runs_at_the_lowest_priority() {
+    let pool = geocommun_server::background_pool().unwrap();
+    let nice = pool.install(|| {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        // Fields after the command's closing parenthesis: state is field 3, nice field 19.
+        stat.rsplit(')').next().unwrap().split_whitespace().nth(16).unwrap().to_owned()
+    });
+    assert_eq!(nice, "19");
+}
