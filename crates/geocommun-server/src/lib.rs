@@ -1,6 +1,6 @@
 //! HTTP front of geocommun: the api-adresse.data.gouv.fr / Géoplateforme geocoding contract
 //! (`/search/`, `/reverse/`, `/search/csv/`, `/reverse/csv/`), addok-server's `/batch`,
-//! `/lookup/{id}`, `/health`, `/metrics` and `/openapi.json`.
+//! `/lookup/{id}`, `/health`, `/metrics` and `/openapi.json`; and the web UI ([`ui`]).
 //!
 //! Every route is served at the root and under `/geocodage` (Géoplateforme), with and without
 //! a trailing slash. Errors have one JSON shape ([`error::ErrorBody`]) and one closed table of
@@ -19,6 +19,7 @@ pub mod projection;
 pub mod rate_limit;
 pub mod routes;
 mod state;
+pub mod ui;
 pub mod webhooks;
 
 use std::future::Future;
@@ -65,10 +66,13 @@ pub fn router(state: AppState) -> Router {
         fast = fast.route(&format!("{prefix}/lookup/{{id}}/history"), get(routes::feed::history));
     }
     fast = add(fast, "/feed", &get(routes::feed::feed));
+    fast = add(fast, "/bal/explanations", &get(routes::bal::explanations));
     fast = add(fast, "/health", &get(routes::misc::health));
     fast = add(fast, "/metrics", &get(routes::misc::metrics));
     fast = add(fast, "/openapi.json", &get(routes::misc::openapi_json));
     fast = routes::geo::mount(fast);
+    // The web UI (explorer, editor) and its assets, under their own prefixes.
+    fast = ui::mount(fast);
     let fast = fast
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), routes::misc::timeout));
 

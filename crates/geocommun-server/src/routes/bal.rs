@@ -85,3 +85,87 @@ pub async fn validate(
     .map_err(|_| ApiError::internal())?;
     Ok(Json(json))
 }
+
+/// Most codes explained in one request.
+const EXPLAIN_MAX_CODES: usize = 200;
+
+/// Query parameters of `GET /bal/explanations`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ExplainParams {
+    /// Codes of findings, comma-separated (as in a report's `findings[].code`), at most 200.
+    pub codes: String,
+    /// `fr` (default) or `en`.
+    pub lang: Option<String>,
+}
+
+/// What a finding code means and how to fix it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ExplanationDto {
+    /// What is wrong.
+    pub what: String,
+    /// What to do.
+    pub fix: String,
+}
+
+/// The validator's own explanation of finding codes (what is wrong, what to do), in French
+/// or English: the reports give codes, this gives the sentences a person reads (the web
+/// editor's validation panel uses it).
+#[utoipa::path(
+    get,
+    path = "/bal/explanations",
+    tag = "bal",
+    params(ExplainParams),
+    responses(
+        (status = 200, description = "One explanation per code: {\"numero.trop_grand\": {\"what\": \"…\", \"fix\": \"…\"}}", body = std::collections::BTreeMap<String, ExplanationDto>),
+        (status = 400, description = "No code, too many codes, or an unknown language", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn explanations(
+    params: Result<Query<ExplainParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<std::collections::BTreeMap<String, ExplanationDto>>, ApiError> {
+    let Query(params) = params.map_err(|_| {
+        ApiError::invalid(
+            "codes: give the codes to explain, e.g. ?codes=numero.trop_grand,voie_nom.trop_court",
+        )
+    })?;
+    let lang = match params.lang.as_deref().map(str::trim) {
+        None | Some("" | "fr") => geocommun_bal::Lang::Fr,
+        Some("en") => geocommun_bal::Lang::En,
+        Some(other) => {
+            return Err(ApiError::invalid(format!(
+                "lang: `{}` is not a language of the explanations; give fr or en",
+                crate::params::echo(other)
+            )));
+        }
+    };
+    let codes: Vec<&str> =
+        params.codes.split(',').map(str::trim).filter(|c| !c.is_empty()).collect();
+    if codes.is_empty() {
+        return Err(ApiError::invalid(
+            "codes: give the codes to explain, e.g. ?codes=numero.trop_grand,voie_nom.trop_court",
+        ));
+    }
+    if codes.len() > EXPLAIN_MAX_CODES {
+        return Err(ApiError::invalid(format!(
+            "codes: {} codes given, at most {EXPLAIN_MAX_CODES} per request",
+            codes.len()
+        )));
+    }
+    if let Some(bad) = codes.iter().find(|c| {
+        c.len() > 100 || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
+    }) {
+        return Err(ApiError::invalid(format!(
+            "codes: `{}` is not a finding code (letters, digits, `.`, `_`, `-`, `@`)",
+            crate::params::echo(bad)
+        )));
+    }
+    Ok(Json(
+        codes
+            .into_iter()
+            .map(|c| {
+                let e = geocommun_bal::explain(c, lang);
+                (c.to_owned(), ExplanationDto { what: e.what, fix: e.fix })
+            })
+            .collect(),
+    ))
+}

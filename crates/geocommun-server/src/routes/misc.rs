@@ -69,7 +69,12 @@ pub async fn openapi_json() -> Response {
     }
 }
 
-pub async fn not_found(req: Request) -> ApiError {
+/// Unknown paths: the JSON error, or, for a browser navigating (`Accept: text/html`, GET), the
+/// UI's own "page not found" with the same 404 status.
+pub async fn not_found(req: Request) -> Response {
+    if req.method() == axum::http::Method::GET && crate::ui::wants_html(req.headers()) {
+        return crate::ui::page(req.headers(), axum::http::StatusCode::NOT_FOUND);
+    }
     ApiError::new(
         ErrorCode::NotFound,
         format!(
@@ -77,6 +82,7 @@ pub async fn not_found(req: Request) -> ApiError {
             crate::params::echo(req.uri().path())
         ),
     )
+    .into_response()
 }
 
 pub async fn method_not_allowed(req: Request) -> ApiError {

@@ -1,0 +1,144 @@
+//! The web UI: `web/dist` (built by `npm ci && npm run build` in `web/`, committed, and
+//! checked for drift by `.ci/run`) embedded in the binary with rust-embed, so that `serve`
+//! shows the explorer and the editor on a machine without Node.js. Debug builds read the
+//! files from `web/dist` on disk (rust-embed's default), release builds carry them.
+//!
+//! Routes: the UI pages (`/`, `/explorer`, `/explorer/communes/{code}`,
+//! `/explorer/adresses/{id}`, `/editeur`, `/editeur/{*rest}`) answer `index.html`, revalidated
+//! on every load (ETag); `/assets/{*path}` answers the content-hashed files with an immutable
+//! cache. No API route is shadowed: the UI lives under its own prefixes. A browser that asks
+//! for an unknown path (`Accept: text/html`) gets the UI's "page not found" with a 404; other
+//! clients keep the JSON error body ([`crate::routes::misc::not_found`]).
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rust_embed::Embed;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+#[derive(Embed)]
+#[folder = "../../web/dist"]
+struct Dist;
+
+/// Content-hashed assets never change under a name: cache them for a year.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// The page itself names the assets of the current build: revalidate it every time.
+const REVALIDATE: &str = "no-cache";
+
+/// Adds the UI routes.
+pub fn mount(r: Router<AppState>) -> Router<AppState> {
+    let page = get(index);
+    r.route("/", page.clone())
+        .route("/explorer", page.clone())
+        .route("/explorer/", page.clone())
+        .route("/explorer/communes/{code}", page.clone())
+        .route("/explorer/adresses/{id}", page.clone())
+        .route("/editeur", page.clone())
+        .route("/editeur/", page.clone())
+        .route("/editeur/{*rest}", page)
+        .route("/assets/{*path}", get(asset))
+}
+
+/// Whether the request comes from a browser navigating (it accepts HTML).
+pub fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|m| m.trim().starts_with("text/html")))
+}
+
+/// Headers of every HTML answer: no sniffing, no framing (the editor acts for a commune),
+/// no referrer sent to other sites.
+fn html_headers(res: &mut Response) {
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(REVALIDATE));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+}
+
+fn etag_of(file: &rust_embed::EmbeddedFile) -> String {
+    let hash = file.metadata.sha256_hash();
+    let hex: String = hash[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+fn missing_build() -> Response {
+    ApiError::new(
+        ErrorCode::Unavailable,
+        "the web UI was not built into this binary: run `npm ci && npm run build` in web/, then \
+         build geocommun again",
+    )
+    .into_response()
+}
+
+/// `index.html`, with `status` (200 for the UI routes, 404 for unknown paths).
+pub fn page(headers: &HeaderMap, status: StatusCode) -> Response {
+    let Some(file) = Dist::get("index.html") else {
+        return missing_build();
+    };
+    let etag = etag_of(&file);
+    if status == StatusCode::OK
+        && headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        let mut res = StatusCode::NOT_MODIFIED.into_response();
+        html_headers(&mut res);
+        res.headers_mut().remove(header::CONTENT_TYPE);
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            res.headers_mut().insert(header::ETAG, v);
+        }
+        return res;
+    }
+    let mut res = (status, file.data.into_owned()).into_response();
+    html_headers(&mut res);
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    res
+}
+
+async fn index(headers: HeaderMap) -> Response {
+    page(&headers, StatusCode::OK)
+}
+
+async fn asset(Path(path): Path<String>) -> Response {
+    let name = format!("assets/{path}");
+    let Some(file) = Dist::get(&name) else {
+        return ApiError::new(
+            ErrorCode::NotFound,
+            format!(
+                "no UI asset {}: the page that asked for it is older than this server; reload it",
+                crate::params::echo(&name)
+            ),
+        )
+        .into_response();
+    };
+    let mime = file.metadata.mimetype();
+    // Module workers need a JavaScript type (mime_guess has no entry for `.mjs` everywhere).
+    let mime = if name.ends_with(".mjs") || name.ends_with(".js") {
+        "text/javascript; charset=utf-8"
+    } else {
+        mime
+    };
+    let mut res = file.data.into_owned().into_response();
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(mime) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    res
+}
+
+/// Every file of the embedded build, for tests and diagnostics.
+pub fn files() -> Vec<String> {
+    Dist::iter().map(|f| f.into_owned()).collect()
+}

@@ -1,0 +1,1 @@
+var e=`/assets/maplibre-gl-worker-CZtFQQIV.mjs`;export{e as default};
