@@ -33,9 +33,6 @@ const fr = {
   'home.title': 'Explorer les adresses',
   'home.lead':
     'La base nationale des adresses, publiée par les communes : cherchez une adresse, voyez ses positions et son historique, ou les chiffres d’une commune.',
-  'home.recent': 'Dernières publications',
-  'home.recentNone': 'Aucune commune n’a encore publié sur ce serveur.',
-  'home.recentError': 'Les dernières publications ne peuvent pas être lues : {message}',
   'home.reuse': 'Réutiliser les données',
   'home.openapi': 'La documentation de l’API (OpenAPI)',
   'home.feed': 'Le flux des changements',
@@ -233,9 +230,6 @@ const en: Record<Key, string> = {
   'home.title': 'Explore the addresses',
   'home.lead':
     'The national address base, published by the communes: search an address, see its positions and history, or the figures of a commune.',
-  'home.recent': 'Latest publications',
-  'home.recentNone': 'No commune has published on this server yet.',
-  'home.recentError': 'The latest publications cannot be read: {message}',
   'home.reuse': 'Reuse the data',
   'home.openapi': 'The API documentation (OpenAPI)',
   'home.feed': 'The change feed',

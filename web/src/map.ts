@@ -27,6 +27,12 @@ let handle: Promise<MapHandle | null> | null = null;
 let current: MapHandle | null = null;
 const overlays = new Map<string, { layers: string[]; markers: Marker[] }>();
 
+/** Lists the overlays shown in `data-overlays` of the map (for tests and user styles). */
+function markOverlays(): void {
+  const el = document.getElementById('map');
+  if (el) el.dataset.overlays = [...overlays.keys()].sort().join(' ');
+}
+
 function status(text: string, kind: 'info' | 'warning' = 'info'): void {
   const el = document.getElementById('map-status');
   if (!el) return;
@@ -114,6 +120,7 @@ async function create(): Promise<MapHandle | null> {
     else map.once('load', () => resolve());
   });
   container.dataset.ready = 'true';
+  performance.mark('geocommun:map-ready');
   current = { ml, map, font };
   onLangChange(() => {
     const canvas = map.getCanvas();
@@ -136,6 +143,7 @@ export function getMap(): Promise<MapHandle | null> {
 export function clearOverlay(name: string): void {
   if (current) clearOverlayNow(current, name);
   else overlays.delete(name);
+  markOverlays();
 }
 
 /** Removes every overlay (on navigation). */
@@ -164,6 +172,7 @@ export async function setOverlay(
   const specs = layers(h.font);
   for (const l of specs) h.map.addLayer(l);
   overlays.set(name, { layers: specs.map((l) => l.id), markers: previous?.markers ?? [] });
+  markOverlays();
   return h;
 }
 
@@ -174,6 +183,7 @@ function clearOverlayNow(h: MapHandle, name: string): void {
   if (h.map.getSource(name)) h.map.removeSource(name);
   for (const m of o.markers) m.remove();
   overlays.delete(name);
+  markOverlays();
 }
 
 /** Adds a marker that belongs to the overlay `name` (removed with it). */
@@ -192,7 +202,15 @@ export async function addMarker(
   const o = overlays.get(name) ?? { layers: [], markers: [] };
   o.markers.push(m);
   overlays.set(name, o);
+  markOverlays();
   return m;
+}
+
+/** The centre of the map when it is shown, else null. */
+export function mapCenter(): [number, number] | null {
+  if (!current) return null;
+  const c = current.map.getCenter();
+  return [c.lng, c.lat];
 }
 
 export async function flyTo(center: LngLatLike, zoom: number): Promise<void> {

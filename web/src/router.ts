@@ -92,6 +92,7 @@ async function render(): Promise<void> {
     if (here) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   });
+  if (first) performance.mark('geocommun:first-page');
   // Move focus to the new page's title, as a screen reader user expects after a navigation;
   // not on the first load (focus starts at the top, with the skip link).
   if (!first && title instanceof HTMLElement) {

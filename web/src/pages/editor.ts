@@ -9,7 +9,7 @@ import { combobox } from '../combobox';
 import { type Child, h, replace } from '../dom';
 import { clearProblems, field, formErrors, showError, showProblems } from '../forms';
 import { POSITION_TYPES, changeKind, formatDate, formatNumber, positionType, t } from '../i18n';
-import { addMarker, clearOverlay, fitBounds, getMap, setOverlay } from '../map';
+import { addMarker, clearOverlay, fitBounds, getMap, mapCenter, setOverlay } from '../map';
 import { type PageContext, navigate } from '../router';
 
 // ---- The contract's shapes ----
@@ -589,8 +589,8 @@ function positionsEditor(initial: Position[], prefix: string): { root: HTMLEleme
   const addRow = (p: Position) => {
     const i = rows.length;
     const type = field('positions', t('position.type'), { id: `${prefix}-pos-${i}-type`, value: p.type }, { select: POSITION_TYPES.map((x) => [x, positionType(x)]) });
-    const lon = field('positions', t('position.lon'), { id: `${prefix}-pos-${i}-lon`, value: String(p.lon), inputmode: 'decimal' });
-    const lat = field('positions', t('position.lat'), { id: `${prefix}-pos-${i}-lat`, value: String(p.lat), inputmode: 'decimal' });
+    const lon = field('positions', t('position.lon'), { id: `${prefix}-pos-${i}-lon`, value: Number.isFinite(p.lon) ? String(p.lon) : '', inputmode: 'decimal' });
+    const lat = field('positions', t('position.lat'), { id: `${prefix}-pos-${i}-lat`, value: Number.isFinite(p.lat) ? String(p.lat) : '', inputmode: 'decimal' });
     // One error region for all the positions (below the list).
     for (const f of [type, lon, lat]) f.error.remove();
     const row: (typeof rows)[number] = { type: type.input as HTMLSelectElement, lon: lon.input as HTMLInputElement, lat: lat.input as HTMLInputElement, root: h('fieldset', { class: 'position-row' }) };
@@ -740,10 +740,12 @@ function renderVoie(s: State): void {
   );
 }
 
+/** Where a new number starts: the street's last number, else its own position, else the
+ * centre of the map (the user then drags it or edits the coordinates). */
 function defaultPositions(s: State, v: Voie): Position[] {
   const last = s.draft.numeros.filter((n) => n.voie === v.id).at(-1)?.positions[0];
-  const at = v.position ?? (last ? [last.lon, last.lat] : null);
-  return [{ type: 'entrée', lon: at ? round(at[0]) : 0, lat: at ? round(at[1]) : 0 }];
+  const at = last ? [last.lon, last.lat] : (v.position ?? mapCenter());
+  return at ? [{ type: 'entrée', lon: round(at[0] ?? 0), lat: round(at[1] ?? 0) }] : [{ type: 'entrée', lon: Number.NaN, lat: Number.NaN }];
 }
 
 function renderNumero(s: State): void {

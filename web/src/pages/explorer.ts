@@ -4,7 +4,6 @@ import {
   type AddressFeature,
   type CommuneSummary,
   type FeatureCollection,
-  type FeedPage,
   type History,
   HttpError,
   type PositionRecord,
@@ -76,19 +75,12 @@ function errorBlock(e: unknown): HTMLElement {
 
 // ---- Home ----
 
-export async function home(ctx: PageContext): Promise<void> {
-  const recent = h('div', { class: 'recent' }, h('p', null, t('loading')));
+export function home(ctx: PageContext): void {
   replace(
     ctx.main,
     h('h1', null, t('home.title')),
     h('p', { class: 'lead' }, t('home.lead')),
     searchBox(),
-    h(
-      'section',
-      { 'aria-labelledby': 'recent-title' },
-      h('h2', { id: 'recent-title' }, t('home.recent')),
-      recent,
-    ),
     h(
       'section',
       { 'aria-labelledby': 'reuse-title' },
@@ -102,37 +94,6 @@ export async function home(ctx: PageContext): Promise<void> {
       ),
     ),
   );
-  // The latest publications, from the change feed (its head, then the changes before it).
-  try {
-    const head = await getJson<FeedPage>('/feed?since=0&limit=1', { signal: ctx.signal });
-    const since = Math.max(0, head.head - 200);
-    const page = await getJson<FeedPage>(`/feed?since=${since}&limit=200`, { signal: ctx.signal });
-    const communes = new Map<string, { at: string; name: string }>();
-    for (const c of page.changes.reverse()) {
-      if (c.kind !== 'commune.replaced' && c.kind !== 'commune.republished') continue;
-      if (communes.has(c.commune)) continue;
-      const name = typeof c.data?.name === 'string' ? c.data.name : c.commune;
-      communes.set(c.commune, { at: c.at ?? '', name });
-      if (communes.size >= 8) break;
-    }
-    if (communes.size === 0) {
-      replace(recent, h('p', null, t('home.recentNone')));
-    } else {
-      replace(
-        recent,
-        h(
-          'ul',
-          { class: 'links' },
-          [...communes].map(([code, { at, name }]) =>
-            h('li', null, h('a', { href: `/explorer/communes/${seg(code)}` }, `${name} (${code})`), ` — ${formatDate(at)}`),
-          ),
-        ),
-      );
-    }
-  } catch (e) {
-    if (ctx.signal.aborted) return;
-    replace(recent, h('p', null, e instanceof HttpError && e.status === 503 ? t('home.recentNone') : t('home.recentError', { message: e instanceof Error ? e.message : String(e) })));
-  }
 }
 
 // ---- Address page ----
