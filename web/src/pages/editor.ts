@@ -777,9 +777,11 @@ function renderNumero(s: State): void {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clearProblems(form);
+    // The number to change is `numero` (its id, as in the other operations); its new value
+    // is `nouveau_numero`.
     const op: Record<string, unknown> = { op: 'update_numero', numero: n.id };
     const num = numberValue(numero.input.value);
-    if (num !== n.numero) op.numero = num;
+    if (num !== n.numero) op.nouveau_numero = num;
     const suf = suffixe.input.value.trim() || null;
     if (suf !== n.suffixe) op.suffixe = suf;
     if (voie.input.value !== n.voie) op.voie = voie.input.value;
