@@ -18,17 +18,17 @@ export function field(
   attrs: Attrs = {},
   opts: { hint?: string; select?: [string, string][]; checkbox?: boolean } = {},
 ): Field {
-  const id = uid(`f-${key}`);
+  const id = typeof attrs.id === 'string' ? attrs.id : uid(`f-${key}`);
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
   const describedBy = [opts.hint ? hintId : null, errorId].filter(Boolean).join(' ');
   let input: HTMLInputElement | HTMLSelectElement;
   if (opts.select) {
     const value = attrs.value;
-    input = h('select', { id, name: key, 'aria-describedby': describedBy, ...attrs, value: null },
+    input = h('select', { name: key, 'aria-describedby': describedBy, ...attrs, id, value: null },
       opts.select.map(([v, text]) => h('option', { value: v, selected: v === value }, text)));
   } else {
-    input = h('input', { id, name: key, type: opts.checkbox ? 'checkbox' : 'text', 'aria-describedby': describedBy, ...attrs });
+    input = h('input', { name: key, type: opts.checkbox ? 'checkbox' : 'text', 'aria-describedby': describedBy, ...attrs, id });
   }
   input.dataset.field = key;
   const error = h('p', { id: errorId, class: 'field-error', 'aria-live': 'assertive' });

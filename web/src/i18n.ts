@@ -48,7 +48,7 @@ const fr = {
   'address.history': 'Historique',
   'address.historyError': 'L’historique ne peut pas être lu : {message}',
   'address.noHistory':
-    'Pas encore d’historique : cette adresse vient des données de repli (BAN / BANO) et sa commune n’a rien publié depuis qui la concerne.',
+    'Pas encore d’historique publié : ces données viennent des fichiers de repli (BAN / BANO) et la commune n’a encore rien publié qui les concerne.',
   'position.title': 'Positions',
   'position.best': 'position retenue',
   'position.type': 'Type de position',
@@ -244,7 +244,7 @@ const en: Record<Key, string> = {
   'address.positions': 'Positions',
   'address.history': 'History',
   'address.historyError': 'The history cannot be read: {message}',
-  'address.noHistory': 'No history yet: this address comes from the fallback data (BAN / BANO) and its commune has published nothing about it since.',
+  'address.noHistory': 'No published history yet: these data come from the fallback files (BAN / BANO) and the commune has published nothing about them yet.',
   'position.title': 'Positions',
   'position.best': 'chosen position',
   'position.type': 'Position type',

@@ -388,7 +388,6 @@ function layout(s: State): void {
     h('div', { id: boxes.diff }),
     h('div', { id: boxes.voies }),
     h('div', { id: boxes.voie }),
-    h('div', { id: boxes.numero }),
   );
 }
 
@@ -404,7 +403,6 @@ function render(s: State): void {
   } else {
     box(boxes.voies).replaceChildren();
     box(boxes.voie).replaceChildren();
-    box(boxes.numero).replaceChildren();
   }
   renderReport(s);
   if (focused) document.getElementById(focused)?.focus();
@@ -734,6 +732,8 @@ function renderVoie(s: State): void {
           'aria-pressed': String(n.id === s.numero),
           onclick: () => selectNumero(s, n.id),
         }, h('span', null, label(n)), h('span', { class: n.certifie ? 'tag tag-ok' : 'tag' }, n.certifie ? t('numero.certified') : t('numero.notCertified')))))),
+      // The chosen number, right under the list it was chosen from.
+      h('div', { id: boxes.numero }),
       h('details', null, h('summary', null, t('voie.renameTitle')), rename),
       h('details', null, h('summary', null, t('voie.mergeTitle')), merge),
       add),
@@ -762,7 +762,7 @@ function renderNumero(s: State): void {
   const voie = field('voie', t('numero.voie'), { id: 'ed-edit-voie', value: n.voie }, { select: voies.map((v): [string, string] => [v.id, v.nom]) });
   const certifie = field('certifie', t('numero.certifie'), { id: 'ed-edit-certifie', checked: n.certifie }, { checkbox: true });
   const positions = positionsEditor(n.positions.length > 0 ? n.positions : [{ type: 'entrée', lon: 0, lat: 0 }], 'ed-edit');
-  replace(form, numero.root, suffixe.root, voie.root, h('h4', null, t('position.title')), positions.root, certifie.root, formErrors(),
+  replace(form, numero.root, suffixe.root, voie.root, h('h3', null, t('position.title')), positions.root, certifie.root, formErrors(),
     h('p', { class: 'actions' },
       h('button', { id: 'ed-edit-submit', type: 'submit', class: 'button' }, t('numero.save')), ' ',
       h('button', { id: 'ed-delete', type: 'button', class: 'button danger', onclick: async () => {
@@ -933,7 +933,7 @@ function draftLayers(font: string[] | null): AddLayerObject[] {
       type: 'circle',
       source: 'draft',
       paint: {
-        'circle-radius': ['case', ['get', 'inVoie'], 7, ['interpolate', ['linear'], ['zoom'], 12, 2, 17, 5]],
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 12, ['case', ['get', 'inVoie'], 5, 2], 17, ['case', ['get', 'inVoie'], 8, 5]],
         // Certified numbers are filled, the others hollow: not told by colour alone.
         'circle-color': ['case', ['get', 'certifie'], '#18753c', '#ffffff'],
         'circle-stroke-color': ['case', ['get', 'inVoie'], '#0b5cad', '#6a6a6a'],
