@@ -231,6 +231,8 @@ interface State {
   published: Published | null;
   report: Report | null;
   explanations: Record<string, { what: string; fix: string }>;
+  /** The report's rows (1-based data records of the draft's BAL) → the number they are. */
+  rows: Map<number, string>;
 }
 
 let st: State | null = null;
@@ -301,6 +303,7 @@ export async function editor(ctx: PageContext): Promise<void> {
     published: null,
     report: null,
     explanations: keep?.explanations ?? {},
+    rows: new Map(),
   };
   layout(st);
   render(st);
@@ -348,6 +351,8 @@ async function refreshReport(s: State): Promise<void> {
     const r = await getJson<Report>(`/editor/drafts/${seg(s.draft.id)}/report`);
     if (s.draft.version !== version || st !== s) return;
     s.report = r;
+    s.rows = (r.findings ?? []).some((f) => f.row !== null) ? await rowsOf(s) : new Map();
+    if (s.draft.version !== version || st !== s) return;
     const codes = [...new Set((r.findings ?? []).map((f) => f.code))].filter((c) => !s.explanations[c]);
     if (codes.length > 0) {
       try {
@@ -361,6 +366,66 @@ async function refreshReport(s: State): Promise<void> {
     s.report = { valid: false, exception: e instanceof Error ? e.message : String(e) };
   }
   renderReport(s);
+}
+
+/** Splits a BAL CSV (`;`, quotes doubled inside quoted cells) into rows of cells. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') {
+        quoted = false;
+      } else {
+        cell += ch;
+      }
+    } else if (ch === '"') {
+      quoted = true;
+    } else if (ch === ';') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else {
+      cell += ch;
+    }
+  }
+  if (cell !== '' || row.length > 0) {
+    row.push(cell);
+    rows.push(row);
+  }
+  return rows.filter((r) => r.length > 1 || r[0] !== '');
+}
+
+/** Which number each data row of the draft's BAL is (by its cle_interop), to point from a
+ * finding of the report to the number it is about. */
+async function rowsOf(s: State): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  try {
+    const res = await fetch(`/editor/drafts/${seg(s.draft.id)}/bal.csv`, { credentials: 'same-origin' });
+    if (!res.ok) return out;
+    const [header, ...data] = parseCsv((await res.text()).replace(/^\uFEFF/, ''));
+    const col = header?.indexOf('cle_interop') ?? -1;
+    if (col < 0) return out;
+    const byKey = new Map(s.draft.numeros.map((n) => [n.cle_interop, n.id]));
+    data.forEach((cells, i) => {
+      const id = byKey.get(cells[col] ?? '');
+      if (id) out.set(i + 1, id);
+    });
+  } catch {
+    // Without the file the findings are listed without their numbers.
+  }
+  return out;
 }
 
 // ---- Layout and rendering ----
@@ -481,10 +546,22 @@ function renderReport(s: State): void {
             ex ? ex.what : h('code', null, code),
             ex ? h('span', { class: 'muted' }, ` ${ex.fix}`) : null,
             g.rows.length > 0 ? h('span', { class: 'muted' }, ` ${t('report.rows', { n: String(g.rows.length) })}`) : null,
-            ' ', h('code', { class: 'code' }, code));
+            ex ? [' ', h('code', { class: 'code' }, code)] : null,
+            findingNumbers(s, g.rows));
         }))
       : null,
   );
+}
+
+/** Up to 8 of the numbers a finding is about, as buttons that choose them. */
+function findingNumbers(s: State, rows: number[]): HTMLElement | null {
+  const ids = [...new Set(rows.map((r) => s.rows.get(r)).filter((x): x is string => !!x))];
+  const nums = ids.map((id) => s.draft.numeros.find((n) => n.id === id)).filter((n): n is Numero => !!n);
+  if (nums.length === 0) return null;
+  return h('span', { class: 'finding-numbers' }, ' ', t('report.see'), ' ',
+    nums.slice(0, 8).map((n, i) => [i > 0 ? ', ' : '', h('button', { type: 'button', class: 'link-button', onclick: () => selectNumero(s, n.id) },
+      `${label(n)} ${s.draft.voies.find((v) => v.id === n.voie)?.nom ?? ''}`.trim())]),
+    nums.length > 8 ? ` ${t('report.andMore', { n: String(nums.length - 8) })}` : '');
 }
 
 function renderVoies(s: State): void {
