@@ -64,8 +64,14 @@ fn html_headers(res: &mut Response) {
 
 fn etag_of(file: &rust_embed::EmbeddedFile) -> String {
     let hash = file.metadata.sha256_hash();
-    let hex: String = hash[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+    let mut tag = String::with_capacity(34);
+    tag.push('"');
+    for b in &hash[..16] {
+        tag.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+        tag.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+    }
+    tag.push('"');
+    tag
 }
 
 fn missing_build() -> Response {
@@ -123,7 +129,8 @@ async fn asset(Path(path): Path<String>) -> Response {
     };
     let mime = file.metadata.mimetype();
     // Module workers need a JavaScript type (mime_guess has no entry for `.mjs` everywhere).
-    let mime = if name.ends_with(".mjs") || name.ends_with(".js") {
+    let ext = std::path::Path::new(&name).extension().and_then(|e| e.to_str()).unwrap_or("");
+    let mime = if ext.eq_ignore_ascii_case("mjs") || ext.eq_ignore_ascii_case("js") {
         "text/javascript; charset=utf-8"
     } else {
         mime
@@ -140,5 +147,5 @@ async fn asset(Path(path): Path<String>) -> Response {
 
 /// Every file of the embedded build, for tests and diagnostics.
 pub fn files() -> Vec<String> {
-    Dist::iter().map(|f| f.into_owned()).collect()
+    Dist::iter().map(std::borrow::Cow::into_owned).collect()
 }

@@ -6,7 +6,8 @@
     clippy::unwrap_used,
     clippy::many_single_char_names,
     clippy::unreadable_literal,
-    clippy::assigning_clones
+    clippy::assigning_clones,
+    clippy::case_sensitive_file_extension_comparisons
 )]
 
 mod api_geo;
