@@ -3,8 +3,8 @@
 
 import './style.css';
 import { applyShell, initLang, onLangChange } from './i18n';
-import { getMap } from './map';
-import { refresh, route, startRouter } from './router';
+import { getMap, onBaseClick } from './map';
+import { navigate, refresh, route, startRouter } from './router';
 
 initLang();
 applyShell();
@@ -19,6 +19,14 @@ route('/explorer/adresses/:id', () => import('./pages/explorer').then((m) => m.a
 route('/explorer/communes/:code', () => import('./pages/explorer').then((m) => m.commune));
 route('/editeur', () => import('./pages/editor').then((m) => m.signIn));
 route('/editeur/communes/:code', () => import('./pages/editor').then((m) => m.editor));
+
+// On the explorer, a click on an address, street, lieu-dit or commune of the tiles opens it.
+onBaseClick((layer, p) => {
+  const id = typeof p.id === 'string' ? p.id : null;
+  const code = typeof p.code === 'string' ? p.code : null;
+  if (layer === 'communes' && code) navigate(`/explorer/communes/${encodeURIComponent(code)}`);
+  else if (id) navigate(`/explorer/adresses/${encodeURIComponent(id)}`);
+}, () => !location.pathname.startsWith('/editeur'));
 
 startRouter();
 // The map (maplibre-gl, the largest chunk) loads after the first paint.

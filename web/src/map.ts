@@ -115,6 +115,22 @@ async function create(): Promise<MapHandle | null> {
     console.warn('map:', ev.error?.message ?? ev);
   });
   const font = fontOf(style);
+  // Clicking an object of our base tiles opens its page (when a page asked for it).
+  map.on('click', (ev) => {
+    if (!baseClick || !baseClickEnabled()) return;
+    const layers = baseLayers(map).map((l) => l.id);
+    if (layers.length === 0) return;
+    const f = map.queryRenderedFeatures(ev.point, { layers })[0];
+    if (!f) return;
+    const layer = (f.layer as { 'source-layer'?: string })['source-layer'] ?? '';
+    baseClick(layer, (f.properties ?? {}) as Record<string, unknown>);
+  });
+  map.on('mousemove', (ev) => {
+    if (!baseClick || !baseClickEnabled()) return;
+    const layers = baseLayers(map).map((l) => l.id);
+    const hit = layers.length > 0 && map.queryRenderedFeatures(ev.point, { layers }).length > 0;
+    map.getCanvas().style.cursor = hit ? 'pointer' : '';
+  });
   await new Promise<void>((resolve) => {
     if (map.isStyleLoaded()) resolve();
     else map.once('load', () => resolve());
@@ -128,6 +144,48 @@ async function create(): Promise<MapHandle | null> {
   });
   map.getCanvas().setAttribute('aria-label', t('map.label'));
   return current;
+}
+
+/** The source layers of our vector tiles whose objects have a page. */
+const CLICKABLE = new Set(['adresses', 'voies', 'lieux_dits', 'communes']);
+let baseClick: ((sourceLayer: string, props: Record<string, unknown>) => void) | null = null;
+let baseClickEnabled: () => boolean = () => true;
+
+function baseLayers(map: MlMap): { id: string; sourceLayer: string }[] {
+  const out: { id: string; sourceLayer: string }[] = [];
+  for (const l of map.getStyle()?.layers ?? []) {
+    const sl = (l as { 'source-layer'?: string })['source-layer'];
+    if (sl && CLICKABLE.has(sl) && l.type !== 'fill') out.push({ id: l.id, sourceLayer: sl });
+  }
+  return out;
+}
+
+/** What a click on an object of the base tiles does, and when (not in the editor, whose
+ * clicks and drags are on the draft). */
+export function onBaseClick(f: (sourceLayer: string, props: Record<string, unknown>) => void, enabled: () => boolean): void {
+  baseClick = f;
+  baseClickEnabled = enabled;
+}
+
+const hiddenFilters = new Map<string, unknown>();
+
+/** Hides a commune's addresses, streets and lieux-dits of the base tiles (the editor shows
+ * its draft instead), or shows them again (`null`). */
+export function hideCommuneInBase(code: string | null): void {
+  if (!current) return;
+  const { map } = current;
+  for (const [id, filter] of hiddenFilters) {
+    if (map.getLayer(id)) map.setFilter(id, filter as Maplibre.FilterSpecification | null);
+  }
+  hiddenFilters.clear();
+  if (!code) return;
+  for (const { id, sourceLayer } of baseLayers(map)) {
+    if (sourceLayer === 'communes') continue;
+    const original = map.getFilter(id) ?? null;
+    hiddenFilters.set(id, original);
+    const notHere: Maplibre.FilterSpecification = ['!=', ['get', 'commune'], code];
+    map.setFilter(id, original ? (['all', original, notHere] as Maplibre.FilterSpecification) : notHere);
+  }
 }
 
 /** The map, created on first use; null when this browser cannot show it. */

@@ -4,7 +4,7 @@
 
 import { byId, h, replace } from './dom';
 import { t } from './i18n';
-import { clearOverlays } from './map';
+import { clearOverlays, hideCommuneInBase } from './map';
 
 export interface PageContext {
   params: Record<string, string>;
@@ -51,6 +51,7 @@ async function render(): Promise<void> {
   const main = byId('contenu');
   const path = location.pathname;
   clearOverlays();
+  hideCommuneInBase(null);
   let page: Page | null = null;
   let params: Record<string, string> = {};
   for (const r of routes) {

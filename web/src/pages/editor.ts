@@ -9,7 +9,7 @@ import { combobox } from '../combobox';
 import { type Child, h, replace } from '../dom';
 import { clearProblems, field, formErrors, showError, showProblems } from '../forms';
 import { POSITION_TYPES, changeKind, formatDate, formatNumber, positionType, t } from '../i18n';
-import { addMarker, clearOverlay, fitBounds, getMap, mapCenter, setOverlay } from '../map';
+import { addMarker, clearOverlay, fitBounds, getMap, hideCommuneInBase, mapCenter, setOverlay } from '../map';
 import { type PageContext, navigate } from '../router';
 
 // ---- The contract's shapes ----
@@ -1034,6 +1034,8 @@ function draftLayers(font: string[] | null): AddLayerObject[] {
 async function drawMap(s: State, fit: boolean): Promise<void> {
   const hnd = await setOverlay('draft', draftGeoJson(s), draftLayers);
   if (!hnd || st !== s) return;
+  // The published addresses of the commune would sit under the draft's: hide them.
+  hideCommuneInBase(s.draft.commune);
   if (!mapEventsBound) {
     mapEventsBound = true;
     bindMapEvents();
