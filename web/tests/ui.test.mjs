@@ -397,9 +397,17 @@ test('the diff shows what will change, and publishing applies it', async () => {
 test('the change is found through /search/ and the feed', async () => {
   assert.ok(published, 'published');
   // The feed has the new street, the new number and the move.
-  const feed = await api('GET', `/feed?commune=${BONDY}&since=0&limit=10000`);
-  assert.equal(feed.status, 200);
-  const changes = feed.json.changes;
+  const changes = [];
+  let since = 0;
+  let head = 0;
+  for (;;) {
+    const feed = await api('GET', `/feed?commune=${BONDY}&since=${since}&limit=10000`);
+    assert.equal(feed.status, 200, JSON.stringify(feed.json));
+    changes.push(...feed.json.changes);
+    head = feed.json.head;
+    if (feed.json.changes.length === 0 || feed.json.next >= head) break;
+    since = feed.json.next;
+  }
   const street = changes.find((c) => c.kind === 'toponyme.created' && c.data?.name === NEW_STREET);
   assert.ok(street, `toponyme.created ${NEW_STREET} in the feed`);
   const number = changes.find((c) => c.kind === 'address.created' && c.data?.toponyme === street.id && c.data?.numero === 7 && c.data?.suffixe === 'bis');
@@ -409,7 +417,7 @@ test('the change is found through /search/ and the feed', async () => {
   const move = changes.filter((c) => c.kind === 'address.changed' || c.kind === 'address.created').find((c) =>
     c.data?.numero === moved.numero.numero && Math.abs(c.data.positions[0].lon - moved.to.lon) < 1e-6 && Math.abs(c.data.positions[0].lat - moved.to.lat) < 1e-6);
   assert.ok(move, `the moved number ${moved.numero.numero} at its new position in the feed`);
-  assert.ok(feed.json.head >= published.curseur_feed);
+  assert.ok(head >= published.curseur_feed, `feed head ${head} ≥ the publication's cursor ${published.curseur_feed}`);
 
   // The explorer finds the new address through /search/.
   await page.getByRole('link', { name: 'Explorer' }).click();
@@ -419,7 +427,7 @@ test('the change is found through /search/ and the feed', async () => {
   await page.keyboard.type('7 bis allee rosa bonheur bondy', { delay: 20 });
   const option = page.getByRole('option').first();
   await option.waitFor();
-  assert.match(await option.innerText(), /7 bis Allée Rosa Bonheur 93140 Bondy/);
+  assert.match(await option.innerText(), /7 bis Allée Rosa Bonheur (93140 )?Bondy/);
   await shot('search-new-address');
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { level: 1, name: /7 bis Allée Rosa Bonheur/ }).waitFor();

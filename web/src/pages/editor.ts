@@ -984,7 +984,7 @@ function renderPublished(s: State, diff: Diff): void {
 
 // ---- The map of the draft ----
 
-let dragMarker: Marker | null = null;
+let drag: { marker: Marker; numero: string; state: State } | null = null;
 let dragTimer: number | undefined;
 let mapEventsBound = false;
 
@@ -1048,26 +1048,36 @@ async function drawMap(s: State, fit: boolean): Promise<void> {
       void fitBounds([[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]], 17);
     }
   }
-  // The selected number: a draggable marker (mouse, touch, or arrow keys once focused).
-  dragMarker?.remove();
-  dragMarker = null;
-  clearOverlay('draft-selected');
+  // The selected number: a draggable marker (mouse, touch, or arrow keys once focused). It
+  // is kept while the same number stays selected, so keyboard focus stays on it after a move.
   const n = s.draft.numeros.find((x) => x.id === s.numero);
   const p = n?.positions[0];
-  if (n && p) {
-    const m = await addMarker('draft-selected', [p.lon, p.lat], t('numero.markerLabel', { numero: label(n) }), { draggable: true, color: '#0b5cad' });
-    if (!m) return;
-    dragMarker = m;
-    m.getElement().id = 'ed-drag-marker';
-    m.on('dragend', () => {
-      window.clearTimeout(dragTimer);
-      // Arrow keys fire a dragend per press: wait until they stop.
-      dragTimer = window.setTimeout(() => {
-        const at = m.getLngLat();
-        void moveNumero(s, n, at.lng, at.lat);
-      }, 350);
-    });
+  const text = n ? t('numero.markerLabel', { numero: label(n) }) : '';
+  if (drag && n && p && drag.state === s && drag.numero === n.id && drag.marker.getElement().isConnected) {
+    drag.marker.setLngLat([p.lon, p.lat]);
+    drag.marker.getElement().setAttribute('aria-label', text);
+    drag.marker.getElement().setAttribute('title', text);
+    return;
   }
+  const hadFocus = drag !== null && drag.marker.getElement() === document.activeElement;
+  drag?.marker.remove();
+  drag = null;
+  clearOverlay('draft-selected');
+  if (!n || !p) return;
+  const m = await addMarker('draft-selected', [p.lon, p.lat], text, { draggable: true, color: '#0b5cad' });
+  if (!m) return;
+  drag = { marker: m, numero: n.id, state: s };
+  m.getElement().id = 'ed-drag-marker';
+  m.on('dragend', () => {
+    window.clearTimeout(dragTimer);
+    // Arrow keys fire a dragend per press: wait until they stop.
+    dragTimer = window.setTimeout(() => {
+      const current = s.draft.numeros.find((x) => x.id === n.id);
+      const at = m.getLngLat();
+      if (current) void moveNumero(s, current, at.lng, at.lat);
+    }, 350);
+  });
+  if (hadFocus) m.getElement().focus();
 }
 
 async function moveNumero(s: State, n: Numero, lon: number, lat: number): Promise<void> {
