@@ -308,6 +308,9 @@ impl AddressIndex {
         let [x0, y0, x1, y1] = b.map(f64::from);
         let mut hits = tree.search(x0, y0, x1, y1);
         hits.sort_unstable();
+        // Values every feature repeats, looked up once per tile rather than per feature.
+        let mut bools: [[Option<u32>; 2]; 2] = [[None; 2]; 2];
+        let mut kinds: [Option<u32>; PositionKind::ALL.len()] = [None; PositionKind::ALL.len()];
         for hit in hits {
             let ci = items[hit as usize];
             let c = &*self.communes[ci as usize];
@@ -316,7 +319,10 @@ impl AddressIndex {
                 && let Some(kd) = &c.position_tree
             {
                 let secondary = tile.z >= SECONDARY_POSITION_MIN_ZOOM;
-                for i in kd.range(b[0], b[1], b[2], b[3]) {
+                let found = kd.range(b[0], b[1], b[2], b[3]);
+                adresses.reserve(found.len());
+                let commune_value = adresses.tag_value(commune);
+                for i in found {
                     let p = &c.positions[i as usize];
                     if !p.principal && !secondary {
                         continue;
@@ -331,23 +337,25 @@ impl AddressIndex {
                             Some(adresses.owned_value((ci, p.address), || ban.to_string()))
                         }
                         None if a.cle.end > a.cle.start => {
-                            Some(adresses.tag_value(Prop::Str(c.text(a.cle))))
+                            Some(adresses.owned_value((ci, p.address), || c.text(a.cle).to_owned()))
                         }
                         None => None,
                     };
+                    let mut fixed = |slot: &mut Option<u32>, v: Prop<'a>| {
+                        *slot.get_or_insert_with(|| adresses.tag_value(v))
+                    };
+                    let certified =
+                        fixed(&mut bools[0][usize::from(a.certified)], Prop::Bool(a.certified));
+                    let principal =
+                        fixed(&mut bools[1][usize::from(p.principal)], Prop::Bool(p.principal));
+                    let kind = fixed(&mut kinds[p.kind as usize], Prop::Str(p.kind.as_bal_str()));
+                    let numero = adresses.tag_value(Prop::Str(c.text(a.numero)));
                     let mut tags = Vec::with_capacity(12);
-                    for (k, v) in [
-                        (0, Prop::Str(c.text(a.numero))),
-                        (1, Prop::Bool(a.certified)),
-                        (2, Prop::Str(p.kind.as_bal_str())),
-                    ] {
-                        tags.extend([k, adresses.tag_value(v)]);
-                    }
+                    tags.extend([0, numero, 1, certified, 2, kind]);
                     if let Some(id) = id {
                         tags.extend([3, id]);
                     }
-                    tags.extend([4, adresses.tag_value(commune)]);
-                    tags.extend([5, adresses.tag_value(Prop::Bool(p.principal))]);
+                    tags.extend([4, commune_value, 5, principal]);
                     adresses.push_tags(point(x, y), tags);
                 }
             }

@@ -5,8 +5,8 @@
 //! | layer | geometry | from zoom |
 //! |---|---|---|
 //! | `adresses` | a point per position of every address | 14 (other positions 16) |
-//! | `voies` | a label point per street | 13 |
-//! | `lieux_dits` | a label point per lieu-dit | 12 |
+//! | `voies` | a label point per street | 12 |
+//! | `lieux_dits` | a label point per lieu-dit | 11 |
 //! | `communes`, `communes_etiquettes` | contours, label points | 8 |
 //! | `departements`, `departements_etiquettes` | contours, label points | 0 |
 //!

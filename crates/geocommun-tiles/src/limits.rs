@@ -21,11 +21,13 @@ pub const ADDRESS_MIN_ZOOM: u8 = 14;
 /// ≈ 400 m wide and positions a few metres apart can be told apart.
 pub const SECONDARY_POSITION_MIN_ZOOM: u8 = 16;
 
-/// Street label points appear from zoom 13 (a Paris tile then holds ≈ 200 streets).
-pub const VOIE_MIN_ZOOM: u8 = 13;
+/// Street label points appear from zoom 12 (a Paris tile then holds ≈ 500 streets, of which
+/// the map shows those that do not collide): a city is not blank between its commune name and
+/// its addresses.
+pub const VOIE_MIN_ZOOM: u8 = 12;
 
-/// Lieux-dits, sparser and named places of the countryside, from zoom 12.
-pub const LIEU_DIT_MIN_ZOOM: u8 = 12;
+/// Lieux-dits, sparser and named places of the countryside, from zoom 11.
+pub const LIEU_DIT_MIN_ZOOM: u8 = 11;
 
 /// Commune contours and names from zoom 8 (a tile ≈ 150 km wide, a few hundred communes): below
 /// it the 35,000 communes of France would be a grey blur, and the map shows départements.

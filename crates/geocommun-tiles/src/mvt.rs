@@ -80,6 +80,13 @@ impl<'a> LayerBuilder<'a> {
         })
     }
 
+    /// Makes room for `features` more features, most with a value of their own.
+    pub fn reserve(&mut self, features: usize) {
+        self.features.reserve(features);
+        self.values.reserve(features);
+        self.owned.reserve(features);
+    }
+
     /// Adds a feature; `props[i]` is the value of key `i` of the layer (`None`: absent).
     pub fn push(&mut self, geometry: Geometry, props: &[Option<Prop<'a>>]) {
         debug_assert!(props.len() <= self.keys.len());

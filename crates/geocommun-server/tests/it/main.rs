@@ -24,4 +24,5 @@ mod reverse;
 mod search;
 mod security;
 mod streaming;
+mod tiles;
 mod webhooks;
