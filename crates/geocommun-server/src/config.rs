@@ -32,6 +32,50 @@ pub struct ServerConfig {
     pub rate_limits: crate::rate_limit::RateLimits,
     /// Webhook deliveries: see [`WebhookConfig`].
     pub webhooks: WebhookConfig,
+    /// A raster basemap the map style draws under our layers (none by default: the style is
+    /// readable with our own layers alone).
+    pub basemap: Option<Basemap>,
+}
+
+/// An operator's raster basemap: a tile URL template and the attribution its licence asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Basemap {
+    /// `https://tiles.example.org/{z}/{x}/{y}.png` (also `{quadkey}` or `{bbox-epsg-3857}`,
+    /// as MapLibre accepts them).
+    pub url: String,
+    /// Shown in the map's attribution control (HTML allowed, as MapLibre renders it).
+    pub attribution: String,
+    /// Pixels across one of its tiles (256 for most raster services).
+    pub tile_size: u32,
+}
+
+impl Basemap {
+    /// Checks an operator-given basemap; the error says what is wrong and how to write it.
+    pub fn new(url: &str, attribution: &str, tile_size: u32) -> Result<Self, String> {
+        let url = url.trim();
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(format!(
+                "basemap URL `{url}`: expected an http(s) tile URL template such as \
+                 https://tiles.example.org/{{z}}/{{x}}/{{y}}.png"
+            ));
+        }
+        let xyz = ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p));
+        if !(xyz || url.contains("{quadkey}") || url.contains("{bbox-epsg-3857}")) {
+            return Err(format!(
+                "basemap URL `{url}`: it has no {{z}}, {{x}} and {{y}} (or {{quadkey}}, \
+                 {{bbox-epsg-3857}}) placeholders for the tile to fetch"
+            ));
+        }
+        if url.chars().any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>') {
+            return Err(format!("basemap URL `{url}`: spaces, quotes and <> are not allowed"));
+        }
+        if !(64..=1024).contains(&tile_size) || !tile_size.is_power_of_two() {
+            return Err(format!(
+                "basemap tile size {tile_size}: expected 256 or 512 (a power of two, 64 to 1024)"
+            ));
+        }
+        Ok(Self { url: url.to_owned(), attribution: attribution.trim().to_owned(), tile_size })
+    }
 }
 
 /// How webhooks are delivered: in feed order, at most `batch` changes per request, retried
@@ -76,6 +120,7 @@ impl Default for ServerConfig {
             batch_max_bytes: 2 * 1024 * 1024,
             rate_limits: crate::rate_limit::RateLimits::default(),
             webhooks: WebhookConfig::default(),
+            basemap: None,
         }
     }
 }

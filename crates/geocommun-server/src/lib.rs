@@ -1,6 +1,7 @@
 //! HTTP front of geocommun: the api-adresse.data.gouv.fr / Géoplateforme geocoding contract
 //! (`/search/`, `/reverse/`, `/search/csv/`, `/reverse/csv/`), addok-server's `/batch`,
-//! `/lookup/{id}`, `/health`, `/metrics` and `/openapi.json`; and the web UI ([`ui`]).
+//! `/lookup/{id}`, `/health`, `/metrics` and `/openapi.json`; vector tiles and their map style
+//! under `/tiles/`; and the web UI ([`ui`]).
 //!
 //! Every route is served at the root and under `/geocodage` (Géoplateforme), with and without
 //! a trailing slash. Errors have one JSON shape ([`error::ErrorBody`]) and one closed table of
@@ -32,7 +33,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 
-pub use config::{ServerConfig, WebhookConfig};
+pub use config::{Basemap, ServerConfig, WebhookConfig};
 pub use error::{ApiError, ErrorCode};
 pub use openapi::openapi;
 pub use rate_limit::{RateLimit, RateLimits};
@@ -71,6 +72,11 @@ pub fn router(state: AppState) -> Router {
     fast = add(fast, "/metrics", &get(routes::misc::metrics));
     fast = add(fast, "/openapi.json", &get(routes::misc::openapi_json));
     fast = routes::geo::mount(fast);
+    // Vector tiles, the map style and its glyphs (docs/tiles.md).
+    fast = fast
+        .route("/tiles/style.json", get(routes::tiles::style_json))
+        .route("/tiles/fonts/{fontstack}/{range}", get(routes::tiles::glyph_range))
+        .route("/tiles/{z}/{x}/{y}", get(routes::tiles::tile));
     // The web UI (explorer, editor) and its assets, under their own prefixes.
     fast = ui::mount(fast);
     let fast = fast

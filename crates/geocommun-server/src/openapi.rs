@@ -61,6 +61,9 @@ use utoipa::OpenApi;
         crate::routes::webhooks::list,
         crate::routes::webhooks::delete,
         crate::routes::webhooks::dead_letters,
+        crate::routes::tiles::tile,
+        crate::routes::tiles::style_json,
+        crate::routes::tiles::glyph_range,
     ),
     components(schemas(
         crate::dto::FeatureCollection,
@@ -110,6 +113,8 @@ use utoipa::OpenApi;
             by e-mailed code. Writing routes need `Authorization: Bearer gc_…` (a client token)"),
         (name = "data", description = "Redistribution: the change feed (cursor, replay rules) and the history of \
             every commune, toponyme and address"),
+        (name = "tiles", description = "Vector tiles of the national base (addresses, streets, lieux-dits, \
+            commune and département contours), their MapLibre style and the glyphs of its labels"),
         (name = "operations", description = "Health, metrics, this document"),
     )
 )]

@@ -16,6 +16,8 @@ pub struct AppState {
 
 struct Inner {
     engine: Arc<ArcSwap<Engine>>,
+    /// What vector tiles are cut from; its address part follows the engine's communes.
+    tiles: ArcSwap<geocommun_tiles::TileIndex>,
     /// The administrative reference of the API Géo routes, once loaded.
     geo: arc_swap::ArcSwapOption<crate::routes::geo::GeoData>,
     /// The COG of `POST /bal/validate`, once loaded.
@@ -53,6 +55,7 @@ impl AppState {
         Self {
             inner: Arc::new(Inner {
                 engine,
+                tiles: ArcSwap::from_pointee(geocommun_tiles::TileIndex::default()),
                 geo: arc_swap::ArcSwapOption::empty(),
                 bal_cog: arc_swap::ArcSwapOption::empty(),
                 store: arc_swap::ArcSwapOption::empty(),
@@ -79,6 +82,40 @@ impl AppState {
     /// Serves `engine` from now on; requests in flight finish on the previous one.
     pub fn swap_engine(&self, engine: Engine) {
         self.inner.engine.store(Arc::new(engine));
+    }
+
+    /// The tile index now; a request keeps the one it started with.
+    pub fn tiles(&self) -> Arc<geocommun_tiles::TileIndex> {
+        self.inner.tiles.load_full()
+    }
+
+    /// Cuts tiles from these addresses from now on (the national base at start-up, before the
+    /// published communes replace theirs: see [`Self::index_published`]).
+    pub fn set_tile_addresses(&self, addresses: Arc<geocommun_tiles::AddressIndex>) {
+        self.inner.tiles.rcu(|t| t.with_addresses(Arc::clone(&addresses)));
+    }
+
+    /// Draws these contours in the tiles from now on (they may be loaded after start-up).
+    pub fn set_tile_areas(&self, areas: Arc<geocommun_tiles::Areas>) {
+        self.inner.tiles.rcu(|t| t.with_areas(Arc::clone(&areas)));
+    }
+
+    /// Adds fallback communes to the tiles, leaving alone every commune they already hold (a
+    /// published commune indexed meanwhile is never replaced by its fallback data). For a
+    /// server started from a snapshot, whose files are read for the tiles afterwards.
+    pub async fn add_fallback_tiles(&self, communes: Vec<geocommun_model::CommuneAddresses>) {
+        let guard = self.inner.reindex.lock().await;
+        let current = Arc::clone(self.tiles().addresses());
+        let built = tokio::task::spawn_blocking(move || match background_pool() {
+            Some(pool) => pool.install(|| current.extend_missing(&communes)),
+            None => current.extend_missing(&communes),
+        })
+        .await;
+        match built {
+            Ok(addresses) => self.set_tile_addresses(Arc::new(addresses)),
+            Err(e) => tracing::error!("building the address tiles failed: {e}"),
+        }
+        drop(guard);
     }
 
     /// The administrative reference (API Géo routes, `/reverse/` commune fallback), if loaded.
@@ -143,13 +180,20 @@ impl AppState {
         }
         let n = consolidated.len();
         let engine = self.engine();
-        let next = tokio::task::spawn_blocking(move || match background_pool() {
-            Some(pool) => pool.install(|| engine.replace_communes(&consolidated)),
-            None => engine.replace_communes(&consolidated),
+        let tiles = Arc::clone(self.tiles().addresses());
+        // The search segment and the tiles of the communes, from the same consolidation.
+        let rebuild = move || {
+            let engine = engine.replace_communes(&consolidated);
+            (engine, tiles.replace_communes(&consolidated))
+        };
+        let (next, tiles) = tokio::task::spawn_blocking(move || match background_pool() {
+            Some(pool) => pool.install(rebuild),
+            None => rebuild(),
         })
         .await
         .map_err(|e| geocommun_store::Error::Corrupt(format!("index rebuild failed: {e}")))?;
         self.swap_engine(next);
+        self.set_tile_addresses(Arc::new(tiles));
         if let Ok(mut indexed) = self.inner.indexed.lock() {
             indexed.extend(revisions);
         }

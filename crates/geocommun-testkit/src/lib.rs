@@ -4,6 +4,7 @@
 //! project (override with `GEOCOMMUN_DATA_DIR`).
 
 pub mod france;
+pub mod mvt;
 pub mod smtp;
 
 use std::path::PathBuf;

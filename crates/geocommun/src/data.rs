@@ -149,17 +149,36 @@ pub fn import(args: &DataArgs) -> anyhow::Result<Loaded> {
 
 /// The engine: from the snapshot when given, else imported and built.
 pub fn load_engine(args: &DataArgs) -> anyhow::Result<Engine> {
+    Ok(load_engine_and_tiles(args, false)?.0)
+}
+
+/// The engine and, when `tiles` and the addresses are imported (not read from a snapshot),
+/// the address layers of the vector tiles, built from the same communes.
+pub fn load_engine_and_tiles(
+    args: &DataArgs,
+    tiles: bool,
+) -> anyhow::Result<(Engine, Option<geocommun_tiles::AddressIndex>)> {
     if let Some(path) = &args.snapshot {
         let t = Instant::now();
         let engine = geocommun_search::snapshot::open(path)?;
         let s = engine.stats();
         tracing::info!(file = %path.display(), documents = s.documents, housenumbers = s.housenumbers, seconds = t.elapsed().as_secs_f32(), "index opened");
-        return Ok(engine);
+        return Ok((engine, None));
     }
     let loaded = import(args)?;
     if loaded.stats.skipped_total > 0 {
         print_report(&loaded.stats, 5);
     }
+    let address_tiles = tiles.then(|| {
+        let t = Instant::now();
+        let index = geocommun_tiles::AddressIndex::build(&loaded.communes);
+        tracing::info!(
+            communes = index.len(),
+            seconds = t.elapsed().as_secs_f32(),
+            "address tiles ready"
+        );
+        index
+    });
     let t = Instant::now();
     let mut builder = SegmentBuilder::new();
     for chunk in loaded.communes.chunks(2048) {
@@ -175,7 +194,23 @@ pub fn load_engine(args: &DataArgs) -> anyhow::Result<Engine> {
         seconds = t.elapsed().as_secs_f32(),
         "index built"
     );
-    Ok(engine)
+    Ok((engine, address_tiles))
+}
+
+/// The contour layers of the vector tiles, from the administrative reference's contours.
+pub fn tile_areas(geo: &geocommun_server::routes::geo::GeoData) -> Option<geocommun_tiles::Areas> {
+    let contours = geo.contours.as_ref()?;
+    let t = Instant::now();
+    let areas = geocommun_tiles::Areas::build(&geo.registry, contours);
+    let s = areas.stats();
+    tracing::info!(
+        communes = s.communes,
+        departements = s.departements,
+        vertices = s.vertices,
+        seconds = t.elapsed().as_secs_f32(),
+        "contour tiles ready"
+    );
+    Some(areas)
 }
 
 /// Prints skipped rows (at most `max`) to standard error.

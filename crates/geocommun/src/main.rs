@@ -111,6 +111,35 @@ impl RateLimitArgs {
     }
 }
 
+/// An optional raster basemap drawn under the map's own layers (`GET /tiles/style.json`).
+#[derive(clap::Args, Debug, Clone)]
+struct BasemapArgs {
+    /// Tile URL template of a raster basemap, e.g. https://tiles.example.org/{z}/{x}/{y}.png
+    /// (the browser fetches it; without it the map shows our own layers only).
+    #[arg(long, env = "GEOCOMMUN_BASEMAP_URL", value_name = "URL")]
+    basemap_url: Option<String>,
+    /// The attribution its licence asks for, shown on the map.
+    #[arg(long, env = "GEOCOMMUN_BASEMAP_ATTRIBUTION", default_value = "", value_name = "TEXT")]
+    basemap_attribution: String,
+    /// Pixels across one of its tiles.
+    #[arg(long, env = "GEOCOMMUN_BASEMAP_TILE_SIZE", default_value_t = 256, value_name = "PIXELS")]
+    basemap_tile_size: u32,
+}
+
+impl BasemapArgs {
+    fn basemap(&self) -> anyhow::Result<Option<geocommun_server::Basemap>> {
+        let Some(url) = &self.basemap_url else { return Ok(None) };
+        if self.basemap_attribution.trim().is_empty() {
+            tracing::warn!(
+                "--basemap-url without --basemap-attribution: most tile services' licences ask for one"
+            );
+        }
+        geocommun_server::Basemap::new(url, &self.basemap_attribution, self.basemap_tile_size)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("--basemap-url / GEOCOMMUN_BASEMAP_URL: {e}"))
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the HTTP API (geocoding) on the given address.
@@ -127,6 +156,8 @@ enum Command {
         no_store: bool,
         #[command(flatten)]
         limits: RateLimitArgs,
+        #[command(flatten)]
+        basemap: BasemapArgs,
     },
     /// Clients of the publication API and their tokens (operator).
     Client {
@@ -300,9 +331,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn run_other(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve { listen, data, store, no_store, limits } => {
+        Command::Serve { listen, data, store, no_store, limits, basemap } => {
             let config = geocommun_server::ServerConfig {
                 rate_limits: limits.limits(),
+                basemap: basemap.basemap()?,
                 ..geocommun_server::ServerConfig::default()
             };
             serve(listen, config, &data, (!no_store).then_some(&store))
@@ -359,11 +391,24 @@ fn serve(
     }
     // The administrative reference (contours, unions) is prepared while the addresses load.
     let admin_dir = data::admin_dir(data);
-    let geo = std::thread::spawn(move || admin_dir.map(|d| data::load_geo(&d)).transpose());
-    let engine = data::load_engine(data)?;
-    let geo = geo
+    // The contour layers of the tiles are made from it on the same thread.
+    let geo = std::thread::spawn(move || {
+        admin_dir
+            .map(|d| {
+                let geo = data::load_geo(&d)?;
+                let areas = data::tile_areas(&geo);
+                anyhow::Ok((geo, areas))
+            })
+            .transpose()
+    });
+    let (engine, address_tiles) = data::load_engine_and_tiles(data, true)?;
+    let (geo, tile_areas) = match geo
         .join()
-        .map_err(|_| anyhow::anyhow!("loading the administrative reference panicked"))??;
+        .map_err(|_| anyhow::anyhow!("loading the administrative reference panicked"))??
+    {
+        Some((geo, areas)) => (Some(geo), areas),
+        None => (None, None),
+    };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
@@ -372,6 +417,30 @@ fn serve(
         let bound = listener.local_addr().with_context(|| format!("listening on {listen}"))?;
         tracing::info!(limits = ?config.rate_limits, "publication rate limits");
         let state = geocommun_server::AppState::new(engine, config);
+        match tile_areas {
+            Some(areas) => state.set_tile_areas(std::sync::Arc::new(areas)),
+            None => tracing::warn!("no commune contours: the tiles have no contour layers"),
+        }
+        if let Some(addresses) = address_tiles {
+            state.set_tile_addresses(std::sync::Arc::new(addresses));
+        } else if data.inputs.is_empty() {
+            tracing::warn!(
+                "--snapshot without address files: the tiles show the published communes only \
+                 (give the files the snapshot was built from to draw the others)"
+            );
+        } else {
+            // From a snapshot: the tiles need the model values, read again from the files in
+            // the background (published communes keep their own).
+            let (state, mut args) = (state.clone(), data.clone());
+            args.quiet = true; // no progress bars among the server's logs
+            tokio::spawn(async move {
+                match tokio::task::spawn_blocking(move || data::import(&args)).await {
+                    Ok(Ok(loaded)) => state.add_fallback_tiles(loaded.communes).await,
+                    Ok(Err(e)) => tracing::error!("address tiles: {e:#}"),
+                    Err(e) => tracing::error!("address tiles: {e}"),
+                }
+            });
+        }
         let registry = geo.as_ref().map(|g| std::sync::Arc::new(g.registry.clone()));
         // Exports read the fallback data again from the files the index was built from (not
         // known when the index comes from a snapshot without files given).

@@ -8,4 +8,5 @@ pub mod geo;
 pub mod geocode;
 pub mod misc;
 pub mod publication;
+pub mod tiles;
 pub mod webhooks;

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::common::{engine, get};
 
-static GEO: LazyLock<Arc<GeoData>> = LazyLock::new(|| {
+pub(crate) static GEO: LazyLock<Arc<GeoData>> = LazyLock::new(|| {
     let dir = geocommun_testkit::data_dir().join("admin");
     let sources = geocommun_import::AdminSources::from_dir(&dir).unwrap();
     let registry = sources.load_registry().unwrap();

@@ -25,5 +25,6 @@ mod reverse;
 mod search;
 mod security;
 mod streaming;
+mod tiles;
 mod ui;
 mod webhooks;

@@ -88,6 +88,9 @@ async fn openapi_is_served_and_lists_every_route() {
         "/health",
         "/metrics",
         "/openapi.json",
+        "/tiles/{z}/{x}/{y}.pbf",
+        "/tiles/style.json",
+        "/tiles/fonts/{fontstack}/{range}.pbf",
     ] {
         assert!(v["paths"].get(p).is_some(), "{p} missing from the OpenAPI paths");
     }
