@@ -24,7 +24,7 @@ const fr = {
   'error.title': 'Erreur',
   'search.label': 'Rechercher une adresse, une voie ou une commune',
   'search.hint': 'Par exemple : 8 boulevard du Port Amiens. Les fautes de frappe sont tolérées ; flèches pour choisir, Entrée pour ouvrir.',
-  'search.count': '{n} résultats. Flèches haut et bas pour parcourir.',
+  'search.count': '[n:{n} résultat|{n} résultats]. Flèches haut et bas pour parcourir.',
   'search.none': 'Aucun résultat pour « {q} ».',
   'type.housenumber': 'Adresse',
   'type.street': 'Voie',
@@ -116,7 +116,7 @@ const fr = {
   'report.valid': 'Le brouillon est conforme (profil {profile}).',
   'report.invalid': 'Le brouillon contient des erreurs : il ne peut pas être publié tel quel.',
   'report.counts': '{e} erreurs, {w} avertissements, {i} informations.',
-  'report.rows': '({n} lignes)',
+  'report.rows': '([n:{n} ligne|{n} lignes])',
   'report.see': 'Voir :',
   'report.andMore': 'et {n} autres',
   'severity.E': 'Erreur :',
@@ -133,10 +133,10 @@ const fr = {
   'voies.added': '« {name} » ajouté.',
   'voie.voie': 'voie',
   'voie.lieuDit': 'lieu-dit',
-  'voie.count': '{n} numéros',
-  'voie.certifiedCount': '{n} certifiés',
-  'voie.certifyAll': 'Certifier les {n} numéros non certifiés',
-  'voie.certifiedAll': '{n} numéros de « {voie} » certifiés.',
+  'voie.count': '{n} [n:numéro|numéros]',
+  'voie.certifiedCount': '{n} [n:certifié|certifiés]',
+  'voie.certifyAll': '[n:Certifier le numéro non certifié|Certifier les {n} numéros non certifiés]',
+  'voie.certifiedAll': '[n:{n} numéro|{n} numéros] de « {voie} » [n:certifié|certifiés].',
   'voie.numeros': 'Numéros',
   'voie.noNumeros': 'Aucun numéro.',
   'voie.renameTitle': 'Renommer',
@@ -178,9 +178,9 @@ const fr = {
   'diff.summary': 'Résumé des changements',
   'diff.kind': 'Changement',
   'diff.count': 'Nombre',
-  'diff.more': 'et {n} autres changements.',
+  'diff.more': 'et [n:{n} autre changement|{n} autres changements].',
   'diff.nothing': 'Le brouillon ne change rien à la base nationale.',
-  'diff.confirmText': 'Publier ces {n} changements ? Ils seront visibles aussitôt dans la recherche, les exports et le flux.',
+  'diff.confirmText': 'Publier [n:ce changement|ces {n} changements] ? [n:Il sera visible|Ils seront visibles] aussitôt dans la recherche, les exports et le flux.',
   'diff.invalidWarning': 'Le rapport de validation contient des erreurs : la publication sera refusée tant qu’elles ne sont pas corrigées.',
   'diff.publish': 'Confirmer la publication',
   'published.title': 'Publication faite',
@@ -223,7 +223,7 @@ const en: Record<Key, string> = {
   'error.title': 'Error',
   'search.label': 'Search an address, a street or a commune',
   'search.hint': 'For example: 8 boulevard du Port Amiens. Typos are tolerated; arrows to choose, Enter to open.',
-  'search.count': '{n} results. Up and down arrows to browse.',
+  'search.count': '[n:{n} result|{n} results]. Up and down arrows to browse.',
   'search.none': 'No result for “{q}”.',
   'type.housenumber': 'Address',
   'type.street': 'Street',
@@ -313,7 +313,7 @@ const en: Record<Key, string> = {
   'report.valid': 'The draft is valid (profile {profile}).',
   'report.invalid': 'The draft has errors: it cannot be published as it is.',
   'report.counts': '{e} errors, {w} warnings, {i} notices.',
-  'report.rows': '({n} rows)',
+  'report.rows': '([n:{n} row|{n} rows])',
   'report.see': 'See:',
   'report.andMore': 'and {n} more',
   'severity.E': 'Error:',
@@ -330,10 +330,10 @@ const en: Record<Key, string> = {
   'voies.added': '“{name}” added.',
   'voie.voie': 'street',
   'voie.lieuDit': 'lieu-dit',
-  'voie.count': '{n} numbers',
+  'voie.count': '{n} [n:number|numbers]',
   'voie.certifiedCount': '{n} certified',
-  'voie.certifyAll': 'Certify the {n} uncertified numbers',
-  'voie.certifiedAll': '{n} numbers of “{voie}” certified.',
+  'voie.certifyAll': '[n:Certify the uncertified number|Certify the {n} uncertified numbers]',
+  'voie.certifiedAll': '[n:{n} number|{n} numbers] of “{voie}” certified.',
   'voie.numeros': 'Numbers',
   'voie.noNumeros': 'No number.',
   'voie.renameTitle': 'Rename',
@@ -375,9 +375,9 @@ const en: Record<Key, string> = {
   'diff.summary': 'Summary of the changes',
   'diff.kind': 'Change',
   'diff.count': 'Count',
-  'diff.more': 'and {n} more changes.',
+  'diff.more': 'and [n:{n} more change|{n} more changes].',
   'diff.nothing': 'The draft changes nothing in the national base.',
-  'diff.confirmText': 'Publish these {n} changes? They will show at once in search, exports and the feed.',
+  'diff.confirmText': 'Publish [n:this change|these {n} changes]? [n:It|They] will show at once in search, exports and the feed.',
   'diff.invalidWarning': 'The validation report has errors: publishing will be refused until they are fixed.',
   'diff.publish': 'Confirm the publication',
   'published.title': 'Published',
@@ -405,10 +405,17 @@ export function lang(): Lang {
   return current;
 }
 
-/** The translation of `key`, with `{name}` placeholders replaced. */
+/** The translation of `key`: `[n:one|other]` chooses by the plural rule of the language for
+ * the number `params.n`, then `{name}` placeholders are replaced. */
 export function t(key: Key, params: Record<string, string> = {}): string {
   const text = dictionaries[current][key] ?? fr[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (m, k: string) => params[k] ?? m);
+  const rules = new Intl.PluralRules(current);
+  return text
+    .replace(/\[(\w+):([^|\]]*)\|([^\]]*)\]/g, (m, k: string, one: string, other: string) => {
+      const n = Number(params[k]);
+      return Number.isFinite(n) ? (rules.select(n) === 'one' ? one : other) : m;
+    })
+    .replace(/\{(\w+)\}/g, (m, k: string) => params[k] ?? m);
 }
 
 export function initLang(): void {

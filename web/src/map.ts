@@ -73,14 +73,16 @@ async function loadStyle(): Promise<StyleSpecification> {
   };
 }
 
+/** The font stack of our labels: the style's regular face when it has one, else its first. */
 function fontOf(style: StyleSpecification): string[] | null {
   if (!style.glyphs) return null;
+  const stacks: string[][] = [];
   for (const layer of style.layers) {
     if (layer.type !== 'symbol') continue;
     const f = layer.layout?.['text-font'];
-    if (Array.isArray(f) && f.every((x) => typeof x === 'string')) return f as string[];
+    if (Array.isArray(f) && f.every((x) => typeof x === 'string')) stacks.push(f as string[]);
   }
-  return null;
+  return stacks.find((f) => f.some((x) => /regular/i.test(x))) ?? stacks[0] ?? null;
 }
 
 async function create(): Promise<MapHandle | null> {
@@ -274,6 +276,13 @@ export function mapCenter(): [number, number] | null {
 export async function flyTo(center: LngLatLike, zoom: number): Promise<void> {
   const h = await getMap();
   h?.map.flyTo({ center, zoom, speed: 2.4, essential: true });
+}
+
+/** Brings `center` into view (keeping the zoom, at least `minZoom`). */
+export async function showPoint(center: [number, number], minZoom = 17): Promise<void> {
+  const h = await getMap();
+  if (!h) return;
+  h.map.easeTo({ center, zoom: Math.max(h.map.getZoom(), minZoom), duration: 400 });
 }
 
 export async function fitBounds(bounds: LngLatBoundsLike, maxZoom = 16): Promise<void> {

@@ -347,7 +347,7 @@ test('a street is added, with a number with two typed positions, certified; undo
   // Certify every number of the street.
   await page.locator(`[id="ed-voie-${voie.id}"]`).click();
   await page.locator('#ed-certify-all').click();
-  await page.getByRole('status').filter({ hasText: /certifiés/ }).waitFor();
+  await page.getByRole('status').filter({ hasText: /certifiés?\./ }).waitFor();
   d = await draft();
   assert.equal(d.numeros.find((n) => n.id === added.id).certifie, true);
   // Rename, then undo.

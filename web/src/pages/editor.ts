@@ -9,7 +9,7 @@ import { combobox } from '../combobox';
 import { type Child, h, replace } from '../dom';
 import { clearProblems, field, formErrors, showError, showProblems } from '../forms';
 import { POSITION_TYPES, changeKind, formatDate, formatNumber, positionType, t } from '../i18n';
-import { addMarker, clearOverlay, fitBounds, getMap, hideCommuneInBase, mapCenter, setOverlay } from '../map';
+import { addMarker, clearOverlay, fitBounds, getMap, hideCommuneInBase, mapCenter, setOverlay, showPoint } from '../map';
 import { type PageContext, navigate } from '../router';
 
 // ---- The contract's shapes ----
@@ -650,6 +650,8 @@ function selectNumero(s: State, id: string, focus = true): void {
   s.numero = id;
   render(s);
   void drawMap(s, false);
+  const p = n.positions[0];
+  if (p) void showPoint([p.lon, p.lat]);
   if (focus) document.getElementById('ed-numero-title')?.focus();
 }
 
