@@ -27,7 +27,7 @@ use crate::csv::Newline;
 use crate::proj::{Legal, project};
 use crate::read::{ReadError, read_table};
 use crate::schema::{Field, Format};
-use crate::values::{Date, POSITIONS};
+use crate::values::{Date, POSITIONS, is_uuid_v4};
 use crate::write::write_record;
 
 /// `numero` of a lieu-dit row.
@@ -257,8 +257,10 @@ impl Draft {
             }
             let ids = [Field::IdBanCommune, Field::IdBanToponyme, Field::IdBanAdresse]
                 .map(|f| draft.cell(&cells, f).to_owned());
-            all_ids &= ids.iter().all(|i| crate::values::is_uuid_v4(i));
-            if draft.id_ban_commune.is_none() && crate::values::is_uuid_v4(&ids[0]) {
+            // As the validator counts a row "with BAN ids": a lieu-dit row needs no address id.
+            let lieu_dit = draft.cell(&cells, Field::Numero) == "99999";
+            all_ids &= ids.iter().take(if lieu_dit { 2 } else { 3 }).all(|i| is_uuid_v4(i));
+            if draft.id_ban_commune.is_none() && is_uuid_v4(&ids[0]) {
                 draft.id_ban_commune = Some(ids[0].clone());
             }
             let nom = cells[c_voie].trim().to_owned();
@@ -310,7 +312,7 @@ impl Draft {
                 cle = Some(k);
             }
             let voie = &mut draft.voies[v];
-            if voie.ban_id.is_none() && crate::values::is_uuid_v4(&ids[1]) {
+            if voie.ban_id.is_none() && is_uuid_v4(&ids[1]) {
                 voie.ban_id = Some(ids[1].clone());
             }
             if numero.number == LIEU_DIT_NUMBER {
@@ -355,7 +357,7 @@ impl Draft {
             if num.cle_interop.is_none() {
                 num.cle_interop = cle;
             }
-            if num.ban_id.is_none() && crate::values::is_uuid_v4(&ids[2]) {
+            if num.ban_id.is_none() && is_uuid_v4(&ids[2]) {
                 num.ban_id = Some(ids[2].clone());
             }
             num.positions.push(position);

@@ -33,11 +33,11 @@ fn draft(commune: &str) -> Draft {
     Draft::from_bal(&bal(commune), &base).expect("draft of a real BAL")
 }
 
-/// Applies `op` with a deterministic BAN id generator.
+/// Applies `op`; new BAN ids are numbered UUIDs v4, never the same twice.
 fn apply(d: &mut Draft, op: &mut Operation) -> Result<(), Refusal> {
-    let mut n = 0u32;
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let mut ids = || {
-        n += 1;
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         format!("00000000-0000-4000-8000-{n:012}")
     };
     d.apply(op, &mut Context { today: TODAY, new_ban_id: &mut ids })
@@ -529,9 +529,15 @@ proptest! {
 
     #[test]
     fn any_sequence_keeps_the_draft_valid_and_replays_the_same(
-        gens in prop::collection::vec(gen_op(), 1..12)
+        gens in prop::collection::vec(gen_op(), 1..12),
+        with_ids in any::<bool>(),
     ) {
-        let base = draft("71346");
+        // The real BAL of Perrecy, or a small one with BAN ids on every row.
+        let base = if with_ids {
+            Draft::from_bal(WITH_IDS.as_bytes(), &base_of("71346")).expect("draft")
+        } else {
+            draft("71346")
+        };
         let mut d = base.clone();
         let mut applied: Vec<Operation> = Vec::new();
         for g in &gens {
@@ -563,4 +569,84 @@ proptest! {
         let reread = Draft::from_bal(out.as_bytes(), &base_of("71346")).expect("re-read");
         prop_assert_eq!(reread.to_bal(), out);
     }
+}
+
+/// A BAL 1.4 with BAN ids on every row, a regional name, a lieu-dit and a column of its own.
+const WITH_IDS: &str = "cle_interop;id_ban_commune;id_ban_toponyme;id_ban_adresse;voie_nom;voie_nom_bre;lieudit_complement_nom;numero;suffixe;commune_insee;commune_nom;commune_deleguee_insee;commune_deleguee_nom;position;x;y;long;lat;cad_parcelles;source;date_der_maj;certification_commune;commentaire\n\
+71346_0090_00001;0246e48c-f33d-433a-8984-034219be842e;1b0c8c3e-3a26-4c0e-9d1c-6a2a8e2d5f01;5c7e4b1a-0d9e-4f3a-b2c1-7e6f5d4c3b2a;Rue du Bé;Straed ar Be;;1;;71346;Perrecy-les-Forges;;;entrée;793021.33;6613288.80;4.2155280;46.6132107;710346000AI0188;Commune;2023-06-23;1;portail vert\n\
+71346_0090_00003;0246e48c-f33d-433a-8984-034219be842e;1b0c8c3e-3a26-4c0e-9d1c-6a2a8e2d5f01;6d8f5c2b-1e0f-4a4b-83d2-8f7a6e5d4c3b;Rue du Bé;Straed ar Be;;3;;71346;Perrecy-les-Forges;;;entrée;793057.20;6613268.81;4.2159927;46.6130258;710346000AI0500;Commune;2023-06-09;1;\n\
+71346_x001_99999;0246e48c-f33d-433a-8984-034219be842e;2c1d9d4f-4b37-4d1f-8e2d-7b3b9f3e6a12;;Les Grands Champs;;;99999;;71346;Perrecy-les-Forges;;;segment;;;4.2200000;46.6200000;;Commune;2023-06-09;;\n";
+
+#[test]
+fn ban_ids_regional_names_and_other_columns_are_kept_and_new_objects_get_ids() {
+    let base = base_of("71346");
+    let mut d = Draft::from_bal(WITH_IDS.as_bytes(), &base).unwrap();
+    assert!(d.with_ban_ids());
+    assert_valid_14(&d.to_bal());
+    let be = d.voies.iter().find(|v| v.nom == "Rue du Bé").unwrap().clone();
+    assert_eq!(be.ban_id.as_deref(), Some("1b0c8c3e-3a26-4c0e-9d1c-6a2a8e2d5f01"));
+    assert_eq!(
+        d.voies.iter().find(|v| v.nom == "Les Grands Champs").unwrap().kind,
+        VoieKind::Toponyme
+    );
+    // A number on the voie, a new voie with a number, a new lieu-dit.
+    apply(
+        &mut d,
+        &mut op(serde_json::json!({"op": "add_numero", "voie": be.id, "numero": 5,
+        "positions": [{"type": "entrée", "lon": 4.2162, "lat": 46.6129}]})),
+    )
+    .unwrap();
+    let mut add = op(serde_json::json!({"op": "add_voie", "nom": "Rue des Tilleuls"}));
+    apply(&mut d, &mut add).unwrap();
+    let Operation::AddVoie { ban_id: Some(voie_ban), .. } = &add else {
+        panic!("the operation keeps the id it was given: {add:?}")
+    };
+    let tilleuls = d.voies.last().unwrap().id.clone();
+    apply(
+        &mut d,
+        &mut op(serde_json::json!({"op": "add_numero", "voie": tilleuls, "numero": 2,
+        "positions": [{"type": "entrée", "lon": 4.2150, "lat": 46.6120}]})),
+    )
+    .unwrap();
+    apply(&mut d, &mut op(serde_json::json!({"op": "add_toponyme", "nom": "Le Moulin", "position": [4.21, 46.61]}))).unwrap();
+    // Renaming keeps the voie's id and its regional name.
+    apply(
+        &mut d,
+        &mut op(serde_json::json!({"op": "rename_voie", "voie": be.id, "nom": "Rue du Bief"})),
+    )
+    .unwrap();
+    let out = d.to_bal();
+    assert_valid_14(&out);
+    assert!(
+        out.lines().next().unwrap().ends_with(";certification_commune;voie_nom_bre;commentaire")
+    );
+    let table = geocommun_bal::read::read_table(out.as_bytes()).unwrap();
+    let col = |n: &str| table.header.iter().position(|h| h == n).unwrap();
+    let row = |cle: &str| table.rows.iter().find(|r| r[col("cle_interop")] == cle).unwrap().clone();
+    let one = row("71346_0090_00001");
+    assert_eq!(one[col("commentaire")], "portail vert");
+    assert_eq!(one[col("voie_nom_bre")], "Straed ar Be");
+    assert_eq!(one[col("voie_nom")], "Rue du Bief");
+    assert_eq!(one[col("id_ban_toponyme")], "1b0c8c3e-3a26-4c0e-9d1c-6a2a8e2d5f01");
+    assert_eq!(one[col("date_der_maj")], TODAY.iso(), "renamed today");
+    let five = row("71346_0090_00005");
+    assert_eq!(five[col("voie_nom_bre")], "Straed ar Be", "a new number of the voie has its names");
+    assert_eq!(five[col("commentaire")], "", "not a column of the voie");
+    assert_eq!(five[col("id_ban_toponyme")], "1b0c8c3e-3a26-4c0e-9d1c-6a2a8e2d5f01");
+    assert_eq!(five[col("id_ban_commune")], "0246e48c-f33d-433a-8984-034219be842e");
+    assert!(geocommun_bal::values::is_uuid_v4(&five[col("id_ban_adresse")]));
+    let two = row("71346_xxxx_00002");
+    assert_eq!(two[col("id_ban_toponyme")], voie_ban.as_str());
+    assert!(geocommun_bal::values::is_uuid_v4(&two[col("id_ban_adresse")]));
+    let moulin = table.rows.iter().find(|r| r[col("voie_nom")] == "Le Moulin").unwrap();
+    assert_eq!(moulin[col("numero")], "99999");
+    assert!(geocommun_bal::values::is_uuid_v4(&moulin[col("id_ban_toponyme")]));
+    // Every id once per object.
+    let ids: std::collections::HashSet<&str> = table
+        .rows
+        .iter()
+        .map(|r| r[col("id_ban_adresse")].as_str())
+        .filter(|s| !s.is_empty())
+        .collect();
+    assert_eq!(ids.len(), 4);
 }
