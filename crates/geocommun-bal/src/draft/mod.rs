@@ -21,7 +21,10 @@ use std::collections::{BTreeMap, HashMap};
 use geocommun_model::text::{fold, fold_suffix};
 use serde::{Deserialize, Serialize};
 
-pub use ops::{Context, NumeroValue, Operation, PositionInput, Refusal, RuleMessage};
+pub use ops::{
+    Context, MAX_POSITIONS, NumeroValue, Operation, PositionInput, Refusal, RuleMessage,
+    UpdateNumero,
+};
 
 use crate::csv::Newline;
 use crate::proj::{Legal, project};

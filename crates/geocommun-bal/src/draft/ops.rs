@@ -88,39 +88,21 @@ pub struct PositionInput {
 // `suffixe` is three-way, as in the JSON: absent (unchanged), `null` (removed), a value.
 #[allow(clippy::option_option)]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "UpdateWire", into = "UpdateWire")]
+#[serde(deny_unknown_fields)]
 pub struct UpdateNumero {
     /// The number's id.
     pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub numero: Option<NumeroValue>,
     /// `Some(None)`: remove the suffix.
-    pub suffixe: Option<Option<String>>,
-    pub voie: Option<String>,
-    pub positions: Option<Vec<PositionInput>>,
-    pub certifie: Option<bool>,
-}
-
-/// `update_numero` on the wire. The number to change is `"numero": "<id>"` (as in the other
-/// operations on numbers), its new value then `"nouveau_numero": 14`; or `"id": "<id>"` with
-/// `"numero": 14`.
-#[allow(clippy::option_option)]
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UpdateWire {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    numero: Option<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    nouveau_numero: Option<NumeroValue>,
     #[serde(default, deserialize_with = "some", skip_serializing_if = "Option::is_none")]
-    suffixe: Option<Option<String>>,
+    pub suffixe: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    voie: Option<String>,
+    pub voie: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    positions: Option<Vec<PositionInput>>,
+    pub positions: Option<Vec<PositionInput>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    certifie: Option<bool>,
+    pub certifie: Option<bool>,
 }
 
 /// A present field, `null` included: `Some(None)`.
@@ -131,55 +113,8 @@ fn some<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-impl TryFrom<UpdateWire> for UpdateNumero {
-    type Error = String;
-
-    fn try_from(w: UpdateWire) -> Result<Self, String> {
-        let value = |v: serde_json::Value| match v {
-            serde_json::Value::Number(n) => Ok(NumeroValue(n.to_string())),
-            serde_json::Value::String(s) => Ok(NumeroValue(s)),
-            other => Err(format!("`numero`: an integer such as 12, not {other}")),
-        };
-        let (id, numero) = match (w.id, w.numero) {
-            (Some(id), numero) => {
-                if w.nouveau_numero.is_some() && numero.is_some() {
-                    return Err("give the new number once: `numero` or `nouveau_numero`".into());
-                }
-                (id, numero.map(value).transpose()?.or(w.nouveau_numero))
-            }
-            (None, Some(serde_json::Value::String(id))) => (id, w.nouveau_numero),
-            (None, _) => {
-                return Err("name the number to change: `\"numero\": \"<id>\"` (its new value \
-                            then in `nouveau_numero`), or `\"id\": \"<id>\"`"
-                    .into());
-            }
-        };
-        Ok(Self {
-            id,
-            numero,
-            suffixe: w.suffixe,
-            voie: w.voie,
-            positions: w.positions,
-            certifie: w.certifie,
-        })
-    }
-}
-
-impl From<UpdateNumero> for UpdateWire {
-    fn from(u: UpdateNumero) -> Self {
-        Self {
-            id: Some(u.id),
-            numero: u.numero.map(|n| serde_json::Value::String(n.0)),
-            nouveau_numero: None,
-            suffixe: u.suffixe,
-            voie: u.voie,
-            positions: u.positions,
-            certifie: u.certifie,
-        }
-    }
-}
-
-/// One edit of a draft.
+/// One edit of a draft. Its serde form is the one kept in the store's versions (the HTTP
+/// layer has its own, `geocommun_server::routes::editor::OperationDto`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Operation {

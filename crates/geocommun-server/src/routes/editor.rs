@@ -23,7 +23,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use geocommun_bal::Lang;
-use geocommun_bal::draft::{Operation, Refusal, RuleMessage};
+use geocommun_bal::draft::{
+    NumeroValue, Operation, PositionInput, Refusal, RuleMessage, UpdateNumero,
+};
 use geocommun_bal::messages::explain;
 use geocommun_store::editor::refusal;
 use geocommun_store::{
@@ -385,6 +387,166 @@ pub struct SessionDto {
 pub struct VersionBody {
     /// The draft's `version` the change was made against: 409 if the draft moved on.
     pub expected_version: Option<i64>,
+}
+
+/// A position as the API takes it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PositionBody {
+    /// One of the 8 BAL types (`entrée`, `bâtiment`…; `Entree` is read as `entrée`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+impl From<PositionBody> for PositionInput {
+    fn from(p: PositionBody) -> Self {
+        Self { kind: p.kind, lon: p.lon, lat: p.lat }
+    }
+}
+
+/// One operation as the API takes it, `op` naming it (see `POST /editor/drafts/{id}/operations`).
+/// It becomes the draft's own [`Operation`], whose JSON is the form the store keeps: the two
+/// can evolve apart.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum OperationDto {
+    AddVoie {
+        nom: String,
+    },
+    RenameVoie {
+        voie: String,
+        nom: String,
+    },
+    MergeVoies {
+        from: String,
+        into: String,
+    },
+    AddToponyme {
+        nom: String,
+        #[serde(default)]
+        position: Option<[f64; 2]>,
+    },
+    AddNumero {
+        voie: String,
+        numero: serde_json::Value,
+        #[serde(default)]
+        suffixe: Option<String>,
+        #[serde(default)]
+        positions: Vec<PositionBody>,
+        #[serde(default)]
+        certifie: bool,
+    },
+    UpdateNumero(UpdateNumeroDto),
+    MoveNumero {
+        numero: String,
+        lon: f64,
+        lat: f64,
+    },
+    DeleteNumero {
+        numero: String,
+    },
+    Certify {
+        numeros: Vec<String>,
+        certifie: bool,
+    },
+}
+
+/// `update_numero`: the number to change is `"numero": "<id>"` (as in the other operations on
+/// numbers), its new value then `"nouveau_numero": 14`; or `"id": "<id>"` with `"numero": 14`.
+// `suffixe` is three-way, as in the JSON: absent (unchanged), `null` (removed), a value.
+#[allow(clippy::option_option)]
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateNumeroDto {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    numero: Option<serde_json::Value>,
+    #[serde(default)]
+    nouveau_numero: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "present")]
+    suffixe: Option<Option<String>>,
+    #[serde(default)]
+    voie: Option<String>,
+    #[serde(default)]
+    positions: Option<Vec<PositionBody>>,
+    #[serde(default)]
+    certifie: Option<bool>,
+}
+
+/// A present field, `null` included: `Some(None)`.
+#[allow(clippy::option_option)]
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// A number as given: an integer, or a string the validator reads (`"12"`).
+fn numero_value(v: serde_json::Value) -> Result<NumeroValue, String> {
+    match v {
+        serde_json::Value::Number(n) => Ok(NumeroValue(n.to_string())),
+        serde_json::Value::String(s) => Ok(NumeroValue(s)),
+        other => Err(format!(
+            "numero: {other} is not a number; give an integer such as 12 (the suffix goes in \
+             `suffixe`)"
+        )),
+    }
+}
+
+impl OperationDto {
+    /// The draft's operation.
+    pub fn into_operation(self) -> Result<Operation, String> {
+        let positions = |p: Vec<PositionBody>| p.into_iter().map(Into::into).collect();
+        Ok(match self {
+            Self::AddVoie { nom } => Operation::AddVoie { nom, ban_id: None },
+            Self::RenameVoie { voie, nom } => Operation::RenameVoie { voie, nom },
+            Self::MergeVoies { from, into } => Operation::MergeVoies { from, into },
+            Self::AddToponyme { nom, position } => {
+                Operation::AddToponyme { nom, position, ban_id: None }
+            }
+            Self::AddNumero { voie, numero, suffixe, positions: p, certifie } => {
+                Operation::AddNumero {
+                    voie,
+                    numero: numero_value(numero)?,
+                    suffixe,
+                    positions: positions(p),
+                    certifie,
+                    ban_id: None,
+                }
+            }
+            Self::UpdateNumero(u) => {
+                let (id, numero) = match (u.id, u.numero) {
+                    (Some(id), numero) => {
+                        if numero.is_some() && u.nouveau_numero.is_some() {
+                            return Err(
+                                "give the new number once: `numero` or `nouveau_numero`".into()
+                            );
+                        }
+                        (id, numero.or(u.nouveau_numero))
+                    }
+                    (None, Some(serde_json::Value::String(id))) => (id, u.nouveau_numero),
+                    (None, _) => {
+                        return Err("update_numero: name the number to change with \
+                                    `\"numero\": \"<id>\"` (its new value then in \
+                                    `nouveau_numero`), or with `\"id\": \"<id>\"`"
+                            .into());
+                    }
+                };
+                Operation::UpdateNumero(UpdateNumero {
+                    id,
+                    numero: numero.map(numero_value).transpose()?,
+                    suffixe: u.suffixe,
+                    voie: u.voie,
+                    positions: u.positions.map(positions),
+                    certifie: u.certifie,
+                })
+            }
+            Self::MoveNumero { numero, lon, lat } => Operation::MoveNumero { numero, lon, lat },
+            Self::DeleteNumero { numero } => Operation::DeleteNumero { numero },
+            Self::Certify { numeros, certifie } => Operation::Certify { numeros, certifie },
+        })
+    }
 }
 
 /// `m***@bondy.fr`.
@@ -802,16 +964,19 @@ pub async fn operation(
             )
         })?),
     };
-    let op: Operation = serde_json::from_value(value).map_err(|e| {
-        EditorError::new(
-            ErrorCode::InvalidBody,
-            format!(
-                "not an operation: {e}; the operations are add_voie, rename_voie, merge_voies, \
-                 add_toponyme, add_numero, update_numero, move_numero, delete_numero, certify \
-                 (see /openapi.json)"
-            ),
-        )
-    })?;
+    let op = serde_json::from_value::<OperationDto>(value)
+        .map_err(|e| e.to_string())
+        .and_then(OperationDto::into_operation)
+        .map_err(|e| {
+            EditorError::new(
+                ErrorCode::InvalidBody,
+                format!(
+                    "not an operation: {e}; the operations are add_voie, rename_voie, \
+                     merge_voies, add_toponyme, add_numero, update_numero, move_numero, \
+                     delete_numero, certify (see /openapi.json)"
+                ),
+            )
+        })?;
     let name = op.name();
     match store.apply_operation(&session, id, op, expected).await? {
         Edited::Applied(view) => Ok(draft_json(&view)),
@@ -1045,4 +1210,86 @@ pub fn mount(router: axum::Router<AppState>) -> axum::Router<AppState> {
         r = r.route(path, route.clone()).route(&format!("{path}/"), route);
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn parse(v: serde_json::Value) -> Result<Operation, String> {
+        serde_json::from_value::<OperationDto>(v)
+            .map_err(|e| e.to_string())
+            .and_then(OperationDto::into_operation)
+    }
+
+    #[test]
+    fn update_numero_takes_both_spellings_of_the_new_number() {
+        let a = parse(json!({"op": "update_numero", "numero": "n4", "nouveau_numero": 301}));
+        let b = parse(json!({"op": "update_numero", "id": "n4", "numero": 301}));
+        assert_eq!(a, b);
+        let Ok(Operation::UpdateNumero(u)) = a else { panic!("{a:?}") };
+        assert_eq!((u.id.as_str(), u.numero), ("n4", Some(NumeroValue("301".into()))));
+        assert_eq!(u.suffixe, None, "absent: unchanged");
+        let Ok(Operation::UpdateNumero(u)) =
+            parse(json!({"op": "update_numero", "numero": "n4", "suffixe": null}))
+        else {
+            panic!()
+        };
+        assert_eq!(u.suffixe, Some(None), "null: removed");
+        let e = parse(json!({"op": "update_numero", "numero": 3})).unwrap_err();
+        assert!(e.contains("name the number to change"), "{e}");
+        let e = parse(json!({"op": "update_numero", "id": "n4", "numero": 3, "nouveau_numero": 4}))
+            .unwrap_err();
+        assert!(e.contains("once"), "{e}");
+    }
+
+    #[test]
+    fn clients_cannot_choose_ids_nor_misspell_fields() {
+        for v in [
+            json!({"op": "add_voie", "nom": "Rue Neuve", "ban_id": "0246e48c-f33d-433a-8984-034219be842e"}),
+            json!({"op": "add_numero", "voie": "v1", "numero": 1, "sufixe": "bis"}),
+            json!({"op": "paint", "nom": "x"}),
+            json!({"op": "add_numero", "voie": "v1", "numero": [1]}),
+        ] {
+            assert!(parse(v.clone()).is_err(), "{v}");
+        }
+        let Ok(Operation::AddNumero { numero, positions, .. }) = parse(json!({"op": "add_numero",
+            "voie": "v1", "numero": "12", "positions": [{"type": "Entree", "lon": 2.0, "lat": 48.0}]}))
+        else {
+            panic!()
+        };
+        assert_eq!((numero.0.as_str(), positions[0].kind.as_str()), ("12", "Entree"));
+    }
+
+    #[test]
+    fn masks_and_origins() {
+        assert_eq!(mask("mairie@ville-bondy.fr"), "m***@ville-bondy.fr");
+        assert_eq!(mask("nope"), "***");
+        let parts = |headers: &[(&str, &str)]| {
+            let mut b = axum::http::Request::builder();
+            for (k, v) in headers {
+                b = b.header(*k, *v);
+            }
+            b.body(()).unwrap().into_parts().0
+        };
+        assert!(same_origin(&parts(&[("host", "a.example:8080")]), false));
+        assert!(same_origin(
+            &parts(&[("host", "a.example:8080"), ("origin", "http://a.example:8080")]),
+            false
+        ));
+        assert!(!same_origin(
+            &parts(&[("host", "a.example"), ("origin", "https://b.example")]),
+            false
+        ));
+        assert!(!same_origin(&parts(&[("host", "a.example"), ("origin", "null")]), false));
+        let proxied = [
+            ("host", "backend:7878"),
+            ("x-forwarded-host", "adresses.example"),
+            ("origin", "https://adresses.example"),
+        ];
+        assert!(same_origin(&parts(&proxied), true));
+        assert!(!same_origin(&parts(&proxied), false));
+    }
 }

@@ -468,7 +468,8 @@ async fn a_mairie_edits_and_publishes_bondy(backend: Backend) {
     let message = assert_error(&r, 409, "conflict");
     assert!(message.contains("version 3"), "{message}");
 
-    // A second number by mistake, undone: one step back, the first number kept.
+    // A second number by mistake, renumbered (the contract's form of update_numero), then
+    // both undone: two steps back, the first number kept.
     let d4 = mairie
         .op(
             &w,
@@ -478,19 +479,34 @@ async fn a_mairie_edits_and_publishes_bondy(backend: Backend) {
         )
         .await;
     assert_eq!(d4["numeros"].as_array().unwrap().len() as u64, file.bal_addresses + 2);
-    let r = mairie
-        .call(
-            &w,
-            "POST",
-            &format!("/editor/drafts/{draft_id}/undo"),
-            Some(json!({"expected_version": 4})),
-        )
+    let n14 = d4["numeros"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["numero"] == 14 && n["voie"] == cerisiers.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let d5 = mairie
+        .op(&w, &d4, json!({"op": "update_numero", "numero": n14, "nouveau_numero": 16}))
         .await;
+    let sixteen =
+        d5["numeros"].as_array().unwrap().iter().find(|n| n["id"] == n14.as_str()).unwrap().clone();
+    assert_eq!(
+        (sixteen["numero"].as_u64(), sixteen["cle_interop"].as_str()),
+        (Some(16), Some("93010_xxxx_00016"))
+    );
+    let undo = format!("/editor/drafts/{draft_id}/undo");
+    let r = mairie.call(&w, "POST", &undo, Some(json!({"expected_version": 5}))).await;
     assert_eq!(r.status, 200, "{}", r.text());
-    let d5 = r.json();
-    assert_eq!((d5["version"].as_i64(), d5["peut_annuler"].as_bool()), (Some(5), Some(true)));
-    assert_eq!(d5["numeros"], d3["numeros"]);
-    assert_eq!(d5["voies"], d3["voies"]);
+    assert_eq!(r.json()["numeros"], d4["numeros"]);
+    let r = mairie.call(&w, "POST", &undo, None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let d7 = r.json();
+    assert_eq!((d7["version"].as_i64(), d7["peut_annuler"].as_bool()), (Some(7), Some(true)));
+    assert_eq!(d7["numeros"], d3["numeros"]);
+    assert_eq!(d7["voies"], d3["voies"]);
 
     // What will change in the national base: the feed's kinds.
     let r = mairie.call(&w, "GET", &format!("/editor/drafts/{draft_id}/diff"), None).await;
@@ -550,7 +566,7 @@ async fn a_mairie_edits_and_publishes_bondy(backend: Backend) {
             &w,
             "POST",
             &format!("/editor/drafts/{draft_id}/publish"),
-            Some(json!({"expected_version": 5})),
+            Some(json!({"expected_version": 7})),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
