@@ -17,6 +17,7 @@
 
 pub mod cog;
 pub mod csv;
+pub mod draft;
 pub mod fix;
 pub mod limits;
 pub mod messages;

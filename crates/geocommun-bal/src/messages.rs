@@ -107,6 +107,7 @@ pub fn explain(code: &str, lang: Lang) -> Explanation {
             ),
         },
         "row" => explain_row(rest, lang),
+        "editeur" => explain_editeur(rest, lang),
         column => explain_value(column, rest, lang),
     }
 }
@@ -286,6 +287,98 @@ fn explain_row(code: &str, lang: Lang) -> Explanation {
         _ => (
             ("Problème sur la ligne.", "Voir la documentation BAL."),
             ("Row problem.", "See the BAL documentation."),
+        ),
+    };
+    ex(lang, fr, en)
+}
+
+/// The editor's own rules (`editeur.*`): what the validator cannot see in one row.
+fn explain_editeur(code: &str, lang: Lang) -> Explanation {
+    let (fr, en): ((&str, &str), (&str, &str)) = match code {
+        "voie_existante" => (
+            (
+                "Une voie ou un lieu-dit porte déjà ce nom (aux accents, majuscules et ponctuation près).",
+                "Choisissez un autre nom, ou fusionnez les deux voies si c’est la même.",
+            ),
+            (
+                "A voie or lieu-dit already has this name (ignoring accents, case and punctuation).",
+                "Choose another name, or merge the two voies if they are the same.",
+            ),
+        ),
+        "numero_existant" => (
+            (
+                "Ce numéro (avec ce suffixe) existe déjà sur la voie.",
+                "Modifiez le numéro existant, ou choisissez un autre suffixe (bis, ter, a…).",
+            ),
+            (
+                "This number (with this suffix) already exists on the voie.",
+                "Edit the existing number, or choose another suffix (bis, ter, a…).",
+            ),
+        ),
+        "numero_lieu_dit" => (
+            (
+                "Le numéro 99999 est réservé aux lieux-dits sans numéro.",
+                "Ajoutez un lieu-dit (toponyme) plutôt qu’un numéro, ou donnez le vrai numéro.",
+            ),
+            (
+                "Number 99999 is reserved for lieux-dits without a number.",
+                "Add a lieu-dit (toponyme) instead of a number, or give the real number.",
+            ),
+        ),
+        "numero_sur_lieu_dit" => (
+            (
+                "Un lieu-dit (toponyme) ne porte pas de numéros.",
+                "Ajoutez le numéro à une voie ; créez la voie si elle n’existe pas.",
+            ),
+            (
+                "A lieu-dit (toponyme) carries no numbers.",
+                "Add the number to a voie; create the voie if it does not exist.",
+            ),
+        ),
+        "positions_trop_nombreuses" => (
+            ("Trop de positions pour un seul numéro.", "Gardez au plus 20 positions par numéro."),
+            ("Too many positions for one number.", "Keep at most 20 positions per number."),
+        ),
+        "modification_vide" => (
+            (
+                "La modification ne change rien.",
+                "Donnez au moins un de numero, suffixe, voie, positions ou certifie.",
+            ),
+            (
+                "The update changes nothing.",
+                "Give at least one of numero, suffixe, voie, positions or certifie.",
+            ),
+        ),
+        "fusion_meme_voie" => (
+            (
+                "Une voie ne peut pas être fusionnée avec elle-même.",
+                "Choisissez deux voies différentes.",
+            ),
+            ("A voie cannot be merged with itself.", "Choose two different voies."),
+        ),
+        "fusion_types_differents" => (
+            (
+                "Une voie ne se fusionne qu’avec une voie, un lieu-dit qu’avec un lieu-dit.",
+                "Choisissez deux voies, ou deux lieux-dits.",
+            ),
+            (
+                "A voie merges only with a voie, a lieu-dit only with a lieu-dit.",
+                "Choose two voies, or two lieux-dits.",
+            ),
+        ),
+        "fusion_numeros_en_double" => (
+            (
+                "Ces numéros existent sur les deux voies : la fusion les mettrait en double.",
+                "Supprimez ou renumérotez-les sur l’une des voies, puis fusionnez.",
+            ),
+            (
+                "These numbers exist on both voies: merging would duplicate them.",
+                "Delete or renumber them on one of the voies, then merge.",
+            ),
+        ),
+        _ => (
+            ("Opération refusée par l’éditeur.", "Voir la documentation de l’éditeur."),
+            ("Operation refused by the editor.", "See the editor's documentation."),
         ),
     };
     ex(lang, fr, en)

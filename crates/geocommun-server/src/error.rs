@@ -36,6 +36,9 @@ pub enum ErrorCode {
     Unauthenticated,
     /// The client may not do this (perimeter, habilitation).
     Forbidden,
+    /// A value breaks the BAL rules (the editor's operations): the body's `messages` lists
+    /// the validator's findings; nothing was changed.
+    InvalidValue,
     /// The request conflicts with the current state (a concurrent publication, a file
     /// already uploaded…); the message says what to do.
     Conflict,
@@ -48,7 +51,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::InvalidParameter,
         Self::InvalidBody,
         Self::InvalidCsv,
@@ -61,6 +64,7 @@ impl ErrorCode {
         Self::Unavailable,
         Self::Unauthenticated,
         Self::Forbidden,
+        Self::InvalidValue,
         Self::Conflict,
         Self::Gone,
         Self::RateLimited,
@@ -79,6 +83,7 @@ impl ErrorCode {
             Self::Timeout | Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::InvalidValue => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict => StatusCode::CONFLICT,
             Self::Gone => StatusCode::GONE,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -100,6 +105,7 @@ impl ErrorCode {
             Self::Unavailable => "unavailable",
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden => "forbidden",
+            Self::InvalidValue => "invalid_value",
             Self::Conflict => "conflict",
             Self::Gone => "gone",
             Self::RateLimited => "rate_limited",

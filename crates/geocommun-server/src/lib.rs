@@ -68,6 +68,9 @@ pub fn router(state: AppState) -> Router {
     }
     fast = add(fast, "/feed", &get(routes::feed::feed));
     fast = add(fast, "/bal/explanations", &get(routes::bal::explanations));
+    fast = fast
+        .route("/base/communes/{code}", get(routes::base::commune))
+        .route("/base/communes/{code}/", get(routes::base::commune));
     fast = add(fast, "/health", &get(routes::misc::health));
     fast = add(fast, "/metrics", &get(routes::misc::metrics));
     fast = add(fast, "/openapi.json", &get(routes::misc::openapi_json));
@@ -95,6 +98,8 @@ pub fn router(state: AppState) -> Router {
     );
     // Publication: no request timeout either (uploading and computing a large BAL).
     let csv_routes = routes::publication::mount(csv_routes);
+    // The editor: no request timeout either (opening a large commune's draft, publishing).
+    let csv_routes = routes::editor::mount(csv_routes);
     // Exports: streamed for as long as they take.
     let mut csv_routes = add(csv_routes, "/exports/france", &get(routes::exports::france));
     csv_routes =

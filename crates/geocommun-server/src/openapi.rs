@@ -64,6 +64,19 @@ use utoipa::OpenApi;
         crate::routes::tiles::tile,
         crate::routes::tiles::style_json,
         crate::routes::tiles::glyph_range,
+        crate::routes::base::commune,
+        crate::routes::editor::sign_in,
+        crate::routes::editor::code,
+        crate::routes::editor::sign_out,
+        crate::routes::editor::session,
+        crate::routes::editor::commune_draft,
+        crate::routes::editor::operation,
+        crate::routes::editor::undo,
+        crate::routes::editor::report,
+        crate::routes::editor::diff,
+        crate::routes::editor::bal,
+        crate::routes::editor::publish,
+        crate::routes::editor::abandon,
     ),
     components(schemas(
         crate::dto::FeatureCollection,
@@ -103,6 +116,23 @@ use utoipa::OpenApi;
         crate::routes::webhooks::WebhookBody,
         crate::routes::webhooks::WebhookDto,
         crate::routes::webhooks::DeadLetterDto,
+        crate::routes::base::CommuneSummaryDto,
+        crate::routes::base::LastPublicationDto,
+        crate::routes::base::DownloadsDto,
+        crate::routes::editor::EditorErrorBody,
+        crate::routes::editor::RuleMessageDto,
+        crate::routes::editor::SignInBody,
+        crate::routes::editor::SignInDto,
+        crate::routes::editor::CodeBody,
+        crate::routes::editor::SessionDto,
+        crate::routes::editor::VersionBody,
+        crate::routes::editor::DraftDto,
+        crate::routes::editor::VoieDto,
+        crate::routes::editor::NumeroDto,
+        crate::routes::editor::PositionDto,
+        crate::routes::editor::DiffDto,
+        crate::routes::editor::DiffChangeDto,
+        crate::routes::editor::PublishedDto,
     )),
     tags(
         (name = "geocoding", description = "api-adresse / Géoplateforme geocoding"),
@@ -115,6 +145,10 @@ use utoipa::OpenApi;
             every commune, toponyme and address"),
         (name = "tiles", description = "Vector tiles of the national base (addresses, streets, lieux-dits, \
             commune and département contours), their MapLibre style and the glyphs of its labels"),
+        (name = "editor", description = "The commune editor of the web UI: sign-in by a code mailed to the \
+            mairie's official addresses, the commune's draft (kept server-side with every version), its \
+            operations checked with the BAL validator's rules, undo, report, difference with the national \
+            base, publication. The session is the `geocommun_editor` cookie or `Authorization: Bearer ges_…`"),
         (name = "operations", description = "Health, metrics, this document"),
     )
 )]
@@ -135,6 +169,17 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                 ))
                 .build(),
         ),
+    );
+    doc.components.get_or_insert_with(Default::default).add_security_scheme(
+        "editor_session",
+        SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
+            utoipa::openapi::security::ApiKeyValue::with_description(
+                crate::routes::editor::COOKIE,
+                "The editor session set by `POST /editor/sign-in/{habilitation}/code` \
+                 (HttpOnly, SameSite=Strict); other clients send the same token as \
+                 `Authorization: Bearer ges_…`",
+            ),
+        )),
     );
     // The version of the API contract, not of the crate: stable across releases.
     "1.0.0".clone_into(&mut doc.info.version);

@@ -160,6 +160,9 @@ impl<K: Hash + Eq + Clone> Keyed<K> {
 pub struct Limiters {
     settings: RateLimits,
     client: Option<Keyed<ClientId>>,
+    /// The editor's sessions, with the budget of a client (the editor is one client for the
+    /// store, but each signed-in person has a budget of their own).
+    sessions: Option<Keyed<geocommun_store::SessionId>>,
     auth_failures: Option<Keyed<IpAddr>>,
     codes: Option<Keyed<IpAddr>>,
     /// Addresses over their authentication-failure budget, until when: refused before their
@@ -192,6 +195,7 @@ impl Limiters {
         Self {
             settings,
             client: settings.client.map(Keyed::new),
+            sessions: settings.client.map(Keyed::new),
             auth_failures: settings.auth_failures.map(Keyed::new),
             codes: settings.codes.map(Keyed::new),
             blocked: Mutex::new(HashMap::new()),
@@ -274,6 +278,45 @@ impl Limiters {
                 wait,
             )
         })
+    }
+
+    /// Counts a writing request of an editor session (the client limit, per session).
+    pub fn check_session(&self, session: geocommun_store::SessionId) -> Result<(), Limited> {
+        let Some(keyed) = &self.sessions else { return Ok(()) };
+        keyed.check(&session).map_err(|wait| {
+            limited(
+                &format!(
+                    "too many changes from this editor session (at most {} every {} s)",
+                    keyed.limit.requests,
+                    keyed.limit.per.as_secs()
+                ),
+                wait,
+            )
+        })
+    }
+
+    /// Whether the request came over HTTPS: behind a trusted reverse proxy, its
+    /// `X-Forwarded-Proto` (or `Forwarded: proto=`) says so; a direct connection to this
+    /// server is plain HTTP.
+    pub fn is_https(&self, parts: &Parts) -> bool {
+        if !self.settings.trust_forwarded_for {
+            return false;
+        }
+        let last = |name: &str| {
+            parts
+                .headers
+                .get_all(name)
+                .iter()
+                .next_back()
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .map(|v| v.trim().to_ascii_lowercase())
+        };
+        if let Some(proto) = last("x-forwarded-proto") {
+            return proto == "https";
+        }
+        last("forwarded")
+            .is_some_and(|f| f.split(';').any(|kv| kv.trim().eq_ignore_ascii_case("proto=https")))
     }
 
     /// Counts a habilitation code send or validation from `ip`.

@@ -36,6 +36,10 @@ struct Inner {
     metrics: Metrics,
     /// The rate limiters of the publication routes, from `config.rate_limits`.
     limiters: crate::rate_limit::Limiters,
+    /// The figures of each commune's fallback data (`GET /base/communes/{code}`): the files
+    /// do not change while the server runs, so each commune is read once.
+    fallback_figures:
+        std::sync::Mutex<std::collections::HashMap<String, crate::routes::base::Figures>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -64,6 +68,7 @@ impl AppState {
                 indexed: std::sync::Mutex::default(),
                 merging: std::sync::atomic::AtomicBool::new(false),
                 limiters: crate::rate_limit::Limiters::new(config.rate_limits),
+                fallback_figures: std::sync::Mutex::default(),
                 config,
                 metrics: Metrics::new(),
             }),
@@ -350,6 +355,13 @@ impl AppState {
 
     pub fn limiters(&self) -> &crate::rate_limit::Limiters {
         &self.inner.limiters
+    }
+
+    /// The figures of the fallback data already read, by commune.
+    pub(crate) fn fallback_figures(
+        &self,
+    ) -> &std::sync::Mutex<std::collections::HashMap<String, crate::routes::base::Figures>> {
+        &self.inner.fallback_figures
     }
 }
 

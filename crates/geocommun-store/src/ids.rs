@@ -55,3 +55,13 @@ id_type!(
     RevisionId,
     "revision"
 );
+id_type!(
+    /// A session of the editor: a person of a mairie signed in for its commune.
+    SessionId,
+    "editor session"
+);
+id_type!(
+    /// A draft of the editor: a commune's BAL being edited.
+    DraftId,
+    "draft"
+);

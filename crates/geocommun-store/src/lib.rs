@@ -25,6 +25,7 @@ pub mod client;
 pub mod clock;
 pub mod consolidate;
 pub mod directory;
+pub mod editor;
 pub mod error;
 pub mod feed;
 pub mod habilitation;
@@ -44,19 +45,22 @@ pub use consolidate::{
     CommuneFacts, Consolidation, ConsolidationSummary, IdKind, IdRow, consolidate,
 };
 pub use directory::{DirectoryEntry, DirectoryImport, parse_directory};
+pub use editor::{
+    DraftPublication, DraftView, Edited, EditorSession, EditorSignIn, NewEditorSession,
+};
 pub use error::{Error, FileProblem, Result};
 pub use feed::{
     AddressRecord, Change, ChangeKind, CommuneRecord, FeedFilter, FeedPage, FeedState, NewChange,
     PositionRecord, Record, ToponymeRecord,
 };
 pub use habilitation::{Habilitation, HabilitationStatus};
-pub use ids::{ClientId, HabilitationId, RevisionId};
+pub use ids::{ClientId, DraftId, HabilitationId, RevisionId, SessionId};
 pub use mail::{Mailer, SmtpConfig};
 pub use revision::{
     Deletion, Event, EventKind, FileInfo, Level, PlatformFinding, Publication, Revision,
     RevisionContext, RevisionReport, RevisionStatus, StoredFile,
 };
-pub use secret::{Code, ServerSecret, Token};
+pub use secret::{Code, ServerSecret, SessionToken, Token};
 pub use store::{ChangeListener, Store, StoreConfig};
 pub use territory::Territory;
 pub use webhook::{DeadLetter, Webhook};

@@ -40,3 +40,11 @@ pub const MAX_FILE_PROBLEMS: usize = 100;
 
 /// Most changes one read of the feed returns (`GET /feed?limit=`).
 pub const FEED_PAGE_MAX: i64 = 10_000;
+
+/// How long an editor session lasts: a working day. The draft is kept server-side, so a
+/// session that ends loses nothing; signing in again takes a new code.
+pub const SESSION_VALIDITY: Duration = Duration::from_hours(12);
+
+/// Drafts kept in memory, as built at one of their versions (a draft is rebuilt from its
+/// snapshot and operations otherwise). A large commune's draft weighs tens of MB.
+pub const DRAFT_CACHE_ENTRIES: usize = 6;

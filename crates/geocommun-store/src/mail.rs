@@ -65,6 +65,42 @@ impl Mailer {
         Ok(Self { transport: builder.build(), from })
     }
 
+    /// The editor's sign-in code, to every official address of the mairie at once.
+    pub(crate) async fn send_editor_code(
+        &self,
+        to: &[String],
+        commune_code: &str,
+        commune_name: &str,
+        code: &Code,
+    ) -> Result<()> {
+        let body = format!(
+            "Bonjour,\n\n\
+             Quelqu'un demande à modifier les adresses de la commune de {commune_name} \
+             ({commune_code}) dans l'éditeur de la Base Adresse Locale.\n\n\
+             Pour se connecter, il faut saisir ce code dans l'éditeur :\n\n\
+             code: {}\n\n\
+             Il est valable 24 heures. Ne le communiquez qu'à une personne qui travaille pour \
+             la commune. Si personne à la mairie n'est à l'origine de cette demande, ignorez \
+             ce message : sans le code, rien ne peut être modifié.\n",
+            code.expose()
+        );
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .subject(format!(
+                "Code de connexion à l'éditeur d'adresses — {commune_name} ({commune_code})"
+            ))
+            .header(ContentType::TEXT_PLAIN);
+        for address in to {
+            let mailbox = address
+                .parse()
+                .map_err(|e| Error::invalid("email", format!("`{address}`: {e}")))?;
+            builder = builder.to(mailbox);
+        }
+        let message = builder.body(body).map_err(|e| Error::Mail(e.to_string()))?;
+        self.transport.send(message).await.map_err(|e| Error::Mail(e.to_string()))?;
+        Ok(())
+    }
+
     /// The habilitation code mail.
     pub(crate) async fn send_code(
         &self,

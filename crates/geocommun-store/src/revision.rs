@@ -170,6 +170,8 @@ pub struct Publication {
     pub event: Event,
     /// Changes of the feed the publication wrote (commune, toponymes, addresses).
     pub changes: u64,
+    /// The feed cursor after them: a reader at this cursor has the publication.
+    pub feed_cursor: i64,
 }
 
 /// Kinds of events.

@@ -67,6 +67,56 @@ impl std::fmt::Debug for Token {
     }
 }
 
+/// Prefix of editor session tokens.
+const SESSION_PREFIX: &str = "ges_";
+
+/// An editor session token: `ges_<session id, 32 hex>_<40 random alphanumerics>`, like an API
+/// token: the id finds the session, the random part is compared by hash in constant time.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(String);
+
+impl SessionToken {
+    pub(crate) fn generate(session: crate::ids::SessionId) -> Self {
+        Self(format!(
+            "{SESSION_PREFIX}{}_{}",
+            session.0.simple(),
+            random_alphanumeric(TOKEN_SECRET_CHARS)
+        ))
+    }
+
+    /// A token as presented (a cookie, an `Authorization: Bearer` header).
+    pub fn from_presented(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    /// The token itself: to put it in the cookie, once.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether it has the shape of a session token (`ges_…`), whatever its validity.
+    pub fn looks_like_one(s: &str) -> bool {
+        s.starts_with(SESSION_PREFIX)
+    }
+
+    /// The session id and the SHA-256 of the random part, if well formed.
+    pub(crate) fn parts(&self) -> Option<(crate::ids::SessionId, [u8; 32])> {
+        let rest = self.0.strip_prefix(SESSION_PREFIX)?;
+        let (id, secret) = rest.split_once('_')?;
+        if id.len() != 32 || secret.is_empty() {
+            return None;
+        }
+        let id = uuid::Uuid::try_parse(id).ok()?;
+        Some((crate::ids::SessionId(id), sha256(secret.as_bytes())))
+    }
+}
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(<redacted>)")
+    }
+}
+
 /// The server secret that keys the HMAC of habilitation codes: with it, a copy of the
 /// database is not enough to find a code by trying the 10^6 candidates.
 #[derive(Clone)]
@@ -173,6 +223,17 @@ mod tests {
         assert!(!format!("{:?}", Code::generate()).contains(|c: char| c.is_ascii_digit()));
         assert!(Token::from_presented("gc_nope").parts().is_none());
         assert!(Token::from_presented("").parts().is_none());
+    }
+
+    #[test]
+    fn session_tokens_round_trip_and_are_redacted() {
+        let id = crate::ids::SessionId::new();
+        let t = SessionToken::generate(id);
+        assert!(SessionToken::looks_like_one(t.expose()));
+        assert_eq!(t.parts().unwrap().0, id);
+        assert_eq!(format!("{t:?}"), "SessionToken(<redacted>)");
+        assert!(SessionToken::from_presented("ges_x_y").parts().is_none());
+        assert!(SessionToken::from_presented(t.expose().replace("ges_", "gc_")).parts().is_none());
     }
 
     #[test]

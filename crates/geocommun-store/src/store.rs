@@ -94,6 +94,8 @@ impl StoreConfig {
 pub struct Store {
     pub(crate) backend: Backend,
     pub(crate) config: StoreConfig,
+    /// The editor's built-in client and the drafts built lately (`editor.rs`).
+    pub(crate) editor: crate::editor::EditorMemory,
 }
 
 impl std::fmt::Debug for Store {
@@ -117,12 +119,27 @@ impl Store {
             ));
         };
         tracing::debug!(backend = backend.name(), "store opened");
-        Ok(Self { backend, config })
+        Ok(Self { backend, config, editor: crate::editor::EditorMemory::default() })
     }
 
     /// `sqlite` or `postgres`.
     pub fn backend_name(&self) -> &'static str {
         self.backend.name()
+    }
+
+    /// The COG the BAL validator checks against.
+    pub fn cog(&self) -> &Arc<MiniCog> {
+        &self.config.cog
+    }
+
+    /// Whether an SMTP relay is configured (codes can be sent).
+    pub fn has_mailer(&self) -> bool {
+        self.config.mailer.is_some()
+    }
+
+    /// The name of a current commune (`None`: not a current commune of the COG).
+    pub fn commune_name(&self, code: &str) -> Option<String> {
+        self.config.territory.commune_name(code)
     }
 
     /// Closes the connections.
@@ -215,7 +232,8 @@ impl Store {
             .client(&id.to_string())
             .await?
             .ok_or(Error::Unauthenticated { reason: "unknown token" })?;
-        if !same(&row.token_hash, &hash) {
+        // A built-in client (the editor) has no token: an empty hash matches none.
+        if row.token_hash.is_empty() || !same(&row.token_hash, &hash) {
             return Err(Error::Unauthenticated { reason: "unknown token" });
         }
         if row.revoked_at.is_some() {
@@ -484,7 +502,28 @@ impl Store {
     /// accepted habilitation. Without either, [`Error::Forbidden`]: creating a revision,
     /// uploading, computing and publishing all need it (a file is kept forever, so one is only
     /// taken from a client that may publish it).
-    async fn authority(&self, client: &Client, commune: &str) -> Result<Option<HabilitationId>> {
+    async fn authority(
+        &self,
+        client: &Client,
+        commune: &str,
+        pinned: Option<HabilitationId>,
+    ) -> Result<Option<HabilitationId>> {
+        if let Some(h) = pinned {
+            // The editor acts with the habilitation its session was opened with, and no other.
+            let h = self.habilitation(h).await?;
+            if h.client_id == client.id
+                && h.commune == commune
+                && h.status == HabilitationStatus::Accepted
+            {
+                return Ok(Some(h.id));
+            }
+            return Err(Error::forbidden(format!(
+                "habilitation {} does not allow publishing for commune {commune} (it is {}): \
+                 sign in again",
+                h.id,
+                h.status.as_str()
+            )));
+        }
         if self.perimeter_covers(client, commune) {
             return Ok(None);
         }
@@ -507,9 +546,20 @@ impl Store {
         commune: &str,
         context: RevisionContext,
     ) -> Result<Revision> {
+        self.create_revision_as(client, None, commune, context).await
+    }
+
+    /// [`Self::create_revision`], with the habilitation `pinned` when given (the editor).
+    pub(crate) async fn create_revision_as(
+        &self,
+        client: &Client,
+        pinned: Option<HabilitationId>,
+        commune: &str,
+        context: RevisionContext,
+    ) -> Result<Revision> {
         let client = self.active(client).await?;
         self.check_commune(commune)?;
-        self.authority(&client, commune).await?;
+        self.authority(&client, commune, pinned).await?;
         let id = RevisionId::new();
         let row = RevisionRow {
             id: id.to_string(),
@@ -539,6 +589,7 @@ impl Store {
     async fn own_revision(
         &self,
         client: &Client,
+        pinned: Option<HabilitationId>,
         id: RevisionId,
     ) -> Result<(Client, Revision, Option<HabilitationId>)> {
         let client = self.active(client).await?;
@@ -546,7 +597,7 @@ impl Store {
         if r.client_id != client.id {
             return Err(Error::forbidden(format!("revision {id} belongs to another client")));
         }
-        let habilitation = self.authority(&client, &r.commune).await?;
+        let habilitation = self.authority(&client, &r.commune, pinned).await?;
         Ok((client, r, habilitation))
     }
 
@@ -557,7 +608,17 @@ impl Store {
         id: RevisionId,
         bytes: &[u8],
     ) -> Result<Revision> {
-        let (_, r, _) = self.own_revision(client, id).await?;
+        self.upload_file_as(client, None, id, bytes).await
+    }
+
+    pub(crate) async fn upload_file_as(
+        &self,
+        client: &Client,
+        pinned: Option<HabilitationId>,
+        id: RevisionId,
+        bytes: &[u8],
+    ) -> Result<Revision> {
+        let (_, r, _) = self.own_revision(client, pinned, id).await?;
         if bytes.is_empty() {
             return Err(Error::invalid("file", "the file is empty"));
         }
@@ -582,7 +643,16 @@ impl Store {
     /// Validates the file and applies the platform rules; the revision becomes `ready` (no
     /// error) or `invalid`. May be run again until the revision is published.
     pub async fn compute(&self, client: &Client, id: RevisionId) -> Result<Revision> {
-        let (_, r, _) = self.own_revision(client, id).await?;
+        self.compute_as(client, None, id).await
+    }
+
+    pub(crate) async fn compute_as(
+        &self,
+        client: &Client,
+        pinned: Option<HabilitationId>,
+        id: RevisionId,
+    ) -> Result<Revision> {
+        let (_, r, _) = self.own_revision(client, pinned, id).await?;
         if r.status == RevisionStatus::Published {
             return Err(Error::conflict(format!("revision {id} is published: it never changes")));
         }
@@ -672,7 +742,19 @@ impl Store {
     /// whatever state the revision is in), with [`Error::Conflict`] when it is not ready or a
     /// concurrent publication for the same commune came first.
     pub async fn publish(&self, client: &Client, id: RevisionId) -> Result<Publication> {
-        let (_, r, habilitation) = self.own_revision(client, id).await?;
+        self.publish_as(client, None, id, None).await
+    }
+
+    /// [`Self::publish`], with the habilitation `pinned` when given, closing the editor's
+    /// draft `close_draft` (id, version it was made at) in the same transaction.
+    pub(crate) async fn publish_as(
+        &self,
+        client: &Client,
+        pinned: Option<HabilitationId>,
+        id: RevisionId,
+        close_draft: Option<(String, i64)>,
+    ) -> Result<Publication> {
+        let (_, r, habilitation) = self.own_revision(client, pinned, id).await?;
         if r.status != RevisionStatus::Ready {
             return Err(Error::conflict(format!(
                 "revision {id} is {}: only a ready revision (computed without errors) can be \
@@ -698,6 +780,7 @@ impl Store {
                 base_revision_id: row.base_revision_id.clone(),
                 habilitation_id: habilitation.map(|h| h.to_string()),
                 at: self.now().0,
+                close_draft,
             })
             .await?;
         let e = outcome.event;
@@ -720,6 +803,7 @@ impl Store {
             previous: event.previous_revision_id,
             event,
             changes: change_count,
+            feed_cursor: outcome.last_seq,
         })
     }
 
@@ -858,7 +942,7 @@ impl Store {
     }
 
     /// The commune code and what consolidation needs to know of it.
-    fn consolidation_input(&self, commune: &str) -> Result<(CodeInsee, CommuneFacts)> {
+    pub(crate) fn consolidation_input(&self, commune: &str) -> Result<(CodeInsee, CommuneFacts)> {
         let code =
             CodeInsee::parse(commune).map_err(|e| Error::invalid("commune", e.to_string()))?;
         let facts = self.config.territory.commune_facts(commune).ok_or_else(|| {
@@ -899,7 +983,10 @@ impl Store {
     }
 
     /// Runs CPU work off the async threads: on the background pool when there is one.
-    async fn cpu<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    pub(crate) async fn cpu<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
         let pool = self.config.background.clone();
         tokio::task::spawn_blocking(move || match pool {
             Some(p) => p.install(f),
@@ -1011,7 +1098,7 @@ fn not_pending(h: &Habilitation) -> Result<()> {
     }
 }
 
-fn habilitation_from(r: HabilitationRow) -> Result<Habilitation> {
+pub(crate) fn habilitation_from(r: HabilitationRow) -> Result<Habilitation> {
     Ok(Habilitation {
         id: HabilitationId::parse_stored(&r.id)?,
         client_id: ClientId::parse_stored(&r.client_id)?,

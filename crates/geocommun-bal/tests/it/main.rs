@@ -3,6 +3,7 @@
 //! outputs (`shared/bench/validateur/out/`) as the expected results.
 
 mod bad_input;
+mod draft;
 mod fixtures;
 mod roundtrip;
 

@@ -1,7 +1,9 @@
 //! Handlers, one module per family of routes.
 
 pub mod bal;
+pub mod base;
 pub mod batch;
+pub mod editor;
 pub mod exports;
 pub mod feed;
 pub mod geo;

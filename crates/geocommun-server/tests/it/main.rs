@@ -16,6 +16,7 @@ mod bal;
 mod batch;
 mod common;
 mod csv;
+mod editor;
 mod lookup;
 mod misc;
 mod paris;

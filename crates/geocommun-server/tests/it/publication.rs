@@ -40,6 +40,10 @@ pub(crate) struct Setup {
     pub perimeter: Vec<&'static str>,
     /// Webhook delivery settings (default: the server's).
     pub webhooks: Option<geocommun_server::WebhookConfig>,
+    /// The engine served (default: the tiny synthetic France of `common`).
+    pub engine: Option<geocommun_search::Engine>,
+    /// The fallback files the server was started with (default: none).
+    pub fallback: Option<Arc<geocommun_export::Fallback>>,
 }
 
 /// 2026-03-02 09:00 UTC, where manual clocks start.
@@ -153,7 +157,10 @@ async fn world(
         webhooks: setup.webhooks.unwrap_or_default(),
         ..ServerConfig::default()
     };
-    let state = AppState::new(engine(), config);
+    let state = AppState::new(setup.engine.unwrap_or_else(engine), config);
+    if let Some(f) = setup.fallback {
+        state.set_fallback(f);
+    }
     state.set_store(Arc::new(store));
     let peer = SocketAddr::from(([192, 0, 2, 1], 40_000));
     World { app: router(state.clone()), state, sink, token, peer, _dir: dir, pg }

@@ -622,6 +622,27 @@ macro_rules! common_queries {
                         )));
                     }
                 }
+                // 3b. The editor's draft it was made from is closed, if still at its version.
+                if let Some((draft, head)) = &p.close_draft {
+                    let closed = sqlx::query(
+                        "UPDATE drafts SET closed_at = $3, closed_reason = 'published', \
+                         revision_id = $4 \
+                         WHERE id = $1 AND head_version = $2 AND closed_at IS NULL",
+                    )
+                    .bind(draft)
+                    .bind(head)
+                    .bind(p.at)
+                    .bind(&p.revision_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if closed != 1 {
+                        return Err(Error::conflict(format!(
+                            "draft {draft} changed, or was closed, while it was being \
+                             published: nothing was published; publish it again"
+                        )));
+                    }
+                }
                 // 4. The other ready revisions of the commune must be computed again.
                 sqlx::query(
                     "UPDATE revisions SET status = 'pending' \
@@ -702,7 +723,7 @@ macro_rules! common_queries {
                 }
                 Self::notify_published(&mut tx, &p.commune).await?;
                 tx.commit().await?;
-                Ok(PublishOutcome { event })
+                Ok(PublishOutcome { event, last_seq: head + p.changes.len() as i64 })
             }
 
             pub(crate) async fn changes(

@@ -3,6 +3,8 @@
 
 #[macro_use]
 mod common;
+#[macro_use]
+pub(crate) mod editor;
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
@@ -132,6 +134,9 @@ pub(crate) struct PublishArgs {
     pub base_revision_id: Option<String>,
     pub habilitation_id: Option<String>,
     pub at: i64,
+    /// The editor's draft this revision was made from, and the version it was made at: the
+    /// draft is closed in the same transaction, if it is still at that version.
+    pub close_draft: Option<(String, i64)>,
 }
 
 /// A computation to save: the report and the consolidation's identifier table.
@@ -148,6 +153,8 @@ pub(crate) struct SavedReport<'a> {
 
 pub(crate) struct PublishOutcome {
     pub event: EventRow,
+    /// The feed cursor after the publication's changes (its last change's number).
+    pub last_seq: i64,
 }
 
 /// One of the two adapters.

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "consolidated ids", include_str!("../../migrations/postgres/0002_consolidated_ids.sql")),
     (3, "changes", include_str!("../../migrations/postgres/0003_changes.sql")),
     (4, "webhooks", include_str!("../../migrations/postgres/0004_webhooks.sql")),
+    (5, "editor", include_str!("../../migrations/postgres/0005_editor.sql")),
 ];
 
 pub(crate) struct PgStore {
@@ -81,3 +82,4 @@ impl PgStore {
 }
 
 common_queries!(PgStore, PgRow);
+editor_queries!(PgStore, PgRow);

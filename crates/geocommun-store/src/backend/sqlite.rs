@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "consolidated ids", include_str!("../../migrations/sqlite/0002_consolidated_ids.sql")),
     (3, "changes", include_str!("../../migrations/sqlite/0003_changes.sql")),
     (4, "webhooks", include_str!("../../migrations/sqlite/0004_webhooks.sql")),
+    (5, "editor", include_str!("../../migrations/sqlite/0005_editor.sql")),
 ];
 
 pub(crate) struct SqliteStore {
@@ -86,3 +87,4 @@ impl SqliteStore {
 }
 
 common_queries!(SqliteStore, SqliteRow);
+editor_queries!(SqliteStore, SqliteRow);

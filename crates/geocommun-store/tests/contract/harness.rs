@@ -143,6 +143,30 @@ impl Harness {
         }
     }
 
+    /// The integer a one-value query gives (a `COUNT(*)`), read around the store.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        if self.url.starts_with("sqlite:") {
+            let mut c = sqlx::SqliteConnection::connect(&self.url).await.expect("connect");
+            sqlx::query_scalar(sql).fetch_one(&mut c).await.expect("query")
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.url).await.expect("connect");
+            sqlx::query_scalar(sql).fetch_one(&mut c).await.expect("query")
+        }
+    }
+
+    /// The bytes of the first column of every row a query gives, read around the store.
+    pub async fn blobs(&self, sql: &str) -> Vec<Vec<u8>> {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        if self.url.starts_with("sqlite:") {
+            let mut c = sqlx::SqliteConnection::connect(&self.url).await.expect("connect");
+            sqlx::query_scalar(sql).fetch_all(&mut c).await.expect("query")
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.url).await.expect("connect");
+            sqlx::query_scalar(sql).fetch_all(&mut c).await.expect("query")
+        }
+    }
+
     /// A client, authenticated through its token.
     pub async fn client(&self, name: &str, perimeter: &[&str]) -> Client {
         let perimeter = perimeter.iter().map(|p| p.parse().expect("perimeter entry")).collect();

@@ -9,6 +9,7 @@
 
 mod clients;
 mod consolidation;
+mod editor;
 mod feed;
 mod habilitations;
 mod harness;
@@ -67,6 +68,10 @@ contract!(
     consolidation::republishing_a_renamed_street_keeps_ids,
     feed::export_plus_feed_is_the_base,
     feed::history_of_an_address_and_the_base_at_a_date,
+    editor::sign_in_mails_every_official_address_and_opens_a_session,
+    editor::drafts_keep_every_version_and_undo_loses_nothing,
+    editor::publishing_a_draft_is_a_publication_with_its_feed,
+    editor::a_draft_of_a_commune_without_bal_starts_from_its_fallback,
 );
 
 /// One file: what was written is there when the file is opened again.
