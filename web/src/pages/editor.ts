@@ -449,8 +449,11 @@ function layout(s: State): void {
     h('h1', null, t('editor.heading', { commune: `${s.name} (${s.draft.commune})` })),
     h('p', { id: 'editor-status', class: 'status', role: 'status', 'aria-live': 'polite' }),
     h('div', { id: boxes.header }),
-    h('section', { id: boxes.report, class: 'card', 'aria-labelledby': 'report-title', 'aria-live': 'polite' }),
     h('div', { id: boxes.diff }),
+    h('section', { id: boxes.report, class: 'card', 'aria-labelledby': 'report-title' },
+      h('h2', { id: 'report-title' }, t('report.title')),
+      h('div', { id: 'report-live', 'aria-live': 'polite' }),
+      h('div', { id: 'report-body' })),
     h('div', { id: boxes.voies }),
     h('div', { id: boxes.voie }),
   );
@@ -509,47 +512,70 @@ async function undo(s: State): Promise<void> {
   }
 }
 
+/** `error`/`warning`/`info` (the report's words) or `E`/`W`/`I` → the letter. */
+function severityLetter(severity: string): 'E' | 'W' | 'I' {
+  const x = severity.toLowerCase();
+  if (x === 'e' || x.startsWith('err')) return 'E';
+  if (x === 'w' || x.startsWith('warn')) return 'W';
+  return 'I';
+}
+
 function renderReport(s: State): void {
-  const el = box(boxes.report);
+  const live = document.getElementById('report-live');
+  const body = document.getElementById('report-body');
+  if (!live || !body) return;
   const r = s.report;
-  const title = h('h2', { id: 'report-title' }, t('report.title'));
+  // The verdict is announced when it changes (the region stays; only its text changes).
+  const setLive = (...nodes: Child[]) => {
+    const next = h('div', null, nodes);
+    if (live.textContent !== next.textContent) replace(live, ...nodes);
+  };
   if (!r) {
-    replace(el, title, h('p', null, t('loading')));
+    setLive(h('p', null, t('loading')));
+    body.replaceChildren();
     return;
   }
   if (r.exception) {
-    replace(el, title, h('p', { class: 'notice notice-error' }, r.exception));
+    setLive(h('p', { class: 'notice notice-error' }, r.exception));
+    body.replaceChildren();
     return;
   }
   const c = r.counts ?? { E: 0, W: 0, I: 0, rowsWithErrors: 0 };
-  const verdict = r.valid
-    ? h('p', { class: 'verdict verdict-ok' }, h('span', { 'aria-hidden': 'true' }, '✔ '), t('report.valid', { profile: r.profile ?? '' }))
-    : h('p', { class: 'verdict verdict-bad' }, h('span', { 'aria-hidden': 'true' }, '✖ '), t('report.invalid'));
+  setLive(
+    r.valid
+      ? h('p', { class: 'verdict verdict-ok' }, h('span', { 'aria-hidden': 'true' }, '✔ '), t('report.valid', { profile: r.profile ?? '' }))
+      : h('p', { class: 'verdict verdict-bad' }, h('span', { 'aria-hidden': 'true' }, '✖ '), t('report.invalid')),
+    h('p', null, t('report.counts', { e: String(c.E), w: String(c.W), i: String(c.I) })),
+  );
   const groups = new Map<string, { severity: string; rows: number[] }>();
   for (const f of r.findings ?? []) {
-    const g = groups.get(f.code) ?? { severity: f.severity, rows: [] };
+    const g = groups.get(f.code) ?? { severity: severityLetter(f.severity), rows: [] };
     if (f.row !== null) g.rows.push(f.row);
     groups.set(f.code, g);
   }
   const order = { E: 0, W: 1, I: 2 } as Record<string, number>;
   const sorted = [...groups].sort((a, b) => (order[a[1].severity] ?? 3) - (order[b[1].severity] ?? 3) || a[0].localeCompare(b[0]));
+  if (sorted.length === 0) {
+    body.replaceChildren();
+    return;
+  }
+  // The details stay open or closed as the user left them.
+  const was = body.querySelector('details');
+  const open = was ? was.open : c.E > 0 || sorted.length <= 3;
   replace(
-    el,
-    title,
-    verdict,
-    h('p', null, t('report.counts', { e: String(c.E), w: String(c.W), i: String(c.I) })),
-    sorted.length > 0
-      ? h('ul', { class: 'findings' }, sorted.slice(0, 30).map(([code, g]) => {
-          const ex = s.explanations[code];
-          return h('li', { class: `finding finding-${g.severity}` },
-            h('strong', null, t(`severity.${g.severity}` as 'severity.E')), ' ',
-            ex ? ex.what : h('code', null, code),
-            ex ? h('span', { class: 'muted' }, ` ${ex.fix}`) : null,
-            g.rows.length > 0 ? h('span', { class: 'muted' }, ` ${t('report.rows', { n: String(g.rows.length) })}`) : null,
-            ex ? [' ', h('code', { class: 'code' }, code)] : null,
-            findingNumbers(s, g.rows));
-        }))
-      : null,
+    body,
+    h('details', { open },
+      h('summary', null, t('report.details', { n: String(sorted.length) })),
+      h('ul', { class: 'findings' }, sorted.slice(0, 30).map(([code, g]) => {
+        const ex = s.explanations[code];
+        return h('li', { class: `finding finding-${g.severity}` },
+          h('strong', null, t(`severity.${g.severity}` as 'severity.E')), ' ',
+          ex ? ex.what : h('code', null, code),
+          ex ? h('span', { class: 'muted' }, ` ${ex.fix}`) : null,
+          g.rows.length > 0 ? h('span', { class: 'muted' }, ` ${t('report.rows', { n: String(g.rows.length) })}`) : null,
+          ex ? [' ', h('code', { class: 'code' }, code)] : null,
+          findingNumbers(s, g.rows));
+      }))),
   );
 }
 
@@ -1106,6 +1132,8 @@ function bindMapEvents(): void {
       const s = st;
       const f = e.features?.[0];
       if (!s || !f || s.view !== 'edit') return;
+      // A press on a marker (the chosen number's) bubbles up to the map: the marker drags it.
+      if ((e.originalEvent.target as Element | null)?.closest?.('.maplibregl-marker')) return;
       const id = String(f.properties?.id ?? '');
       const n = s.draft.numeros.find((x) => x.id === id);
       if (!n) return;

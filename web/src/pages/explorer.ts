@@ -226,7 +226,8 @@ export async function address(ctx: PageContext): Promise<void> {
 
 interface GeoFeature {
   type: 'Feature';
-  geometry: GeoJSON.Geometry;
+  /** null when the geo API has no contour for it (Paris, Lyon, Marseille arrondissements). */
+  geometry: GeoJSON.Geometry | null;
   properties: { nom: string; code: string; population?: number; codesPostaux?: string[] };
 }
 
@@ -290,15 +291,18 @@ export async function commune(ctx: PageContext): Promise<void> {
   );
   if (!geo && contour.status === 'rejected') {
     body.push(h('p', { class: 'notice' }, t('commune.noContour', { message: contour.reason instanceof Error ? contour.reason.message : '' })));
+  } else if (geo && !geo.geometry) {
+    body.push(h('p', { class: 'notice' }, t('commune.noContourData')));
   }
   replace(ctx.main, searchBox(), h('p', { class: 'kicker' }, t('type.municipality')), h('h1', null, `${name} (${code})`), ...body);
 
-  if (geo) {
-    await setOverlay('contour', geo, () => [
+  if (geo?.geometry) {
+    const geometry = geo.geometry;
+    await setOverlay('contour', { type: 'Feature', geometry, properties: geo.properties }, () => [
       { id: 'contour-fill', type: 'fill', source: 'contour', paint: { 'fill-color': '#0b5cad', 'fill-opacity': 0.08 } },
       { id: 'contour-line', type: 'line', source: 'contour', paint: { 'line-color': '#0b5cad', 'line-width': 2.5 } },
     ]);
-    const bbox = s?.bbox ?? bboxOf(geo.geometry);
+    const bbox = s?.bbox ?? bboxOf(geometry);
     if (bbox && !ctx.signal.aborted) void fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], 15);
   } else if (s?.bbox) {
     void fitBounds([[s.bbox[0], s.bbox[1]], [s.bbox[2], s.bbox[3]]], 15);
