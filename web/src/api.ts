@@ -116,6 +116,7 @@ async function request<T>(method: string, url: string, body: unknown, opts: Requ
 export const getJson = <T>(url: string, opts: RequestOptions = {}) => request<T>('GET', url, undefined, opts);
 export const postJson = <T>(url: string, body: unknown = {}, opts: RequestOptions = {}) =>
   request<T>('POST', url, body, opts);
+export const deleteJson = <T>(url: string, opts: RequestOptions = {}) => request<T>('DELETE', url, undefined, opts);
 
 /** `encodeURIComponent` for path segments. */
 export const seg = (s: string) => encodeURIComponent(s);

@@ -420,6 +420,9 @@ test('the diff shows what will change, and publishing applies it', async () => {
   await page.getByRole('heading', { level: 2, name: 'Publication faite' }).waitFor();
   assert.match(await page.locator('main').innerText(), new RegExp(`révision ${published.revision}`));
   figures.published = published;
+  // The draft is closed; the next one starts from the new revision.
+  await page.locator('#ed-draft-info').filter({ hasText: `Brouillon version 0, à partir de la révision ${published.revision}` }).waitFor({ timeout: 60_000 });
+  assert.equal(await page.locator('#ed-undo').isDisabled(), true);
   await shot('editor-published');
   await checkA11y('editor after publishing');
 });

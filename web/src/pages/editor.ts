@@ -4,7 +4,7 @@
 // national base, undo and publication.
 
 import type { AddLayerObject, GeoJSONSource, MapLayerMouseEvent, Marker } from 'maplibre-gl';
-import { type Change, type GeoCommune, HttpError, getJson, postJson, seg } from '../api';
+import { type Change, type GeoCommune, HttpError, deleteJson, getJson, postJson, seg } from '../api';
 import { combobox } from '../combobox';
 import { type Child, h, replace } from '../dom';
 import { clearProblems, field, formErrors, showError, showProblems } from '../forms';
@@ -231,6 +231,8 @@ interface State {
   published: Published | null;
   report: Report | null;
   explanations: Record<string, { what: string; fix: string }>;
+  /** A new draft is being opened (after a publication or an abandon). */
+  reloading: boolean;
   /** The report's rows (1-based data records of the draft's BAL) → the number they are. */
   rows: Map<number, string>;
 }
@@ -304,6 +306,7 @@ export async function editor(ctx: PageContext): Promise<void> {
     report: null,
     explanations: keep?.explanations ?? {},
     rows: new Map(),
+    reloading: false,
   };
   layout(st);
   render(st);
@@ -487,19 +490,50 @@ function renderHeader(s: State): void {
         st = null;
         navigate('/editeur');
       } }, t('editor.signOut'))),
-    h('p', { class: 'muted' }, t('editor.draftInfo', {
+    h('p', { id: 'ed-draft-info', class: 'muted' }, s.reloading ? t('editor.reloading') : t('editor.draftInfo', {
       version: String(d.version),
       base: d.revision_de_base ? t('editor.baseRevision', { revision: d.revision_de_base }) : t('editor.baseBan'),
       voies: formatNumber(d.voies.length),
       numeros: formatNumber(d.numeros.length),
     })),
     h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': t('editor.actions') },
-      h('button', { id: 'ed-undo', type: 'button', class: 'button secondary', disabled: !d.peut_annuler, onclick: () => void undo(s) }, t('editor.undo')),
+      h('button', { id: 'ed-undo', type: 'button', class: 'button secondary', disabled: s.reloading || !d.peut_annuler, onclick: () => void undo(s) }, t('editor.undo')),
       s.view === 'edit'
         ? h('button', { id: 'ed-review', type: 'button', class: 'button', onclick: () => void showDiff(s) }, t('editor.review'))
         : h('button', { id: 'ed-back', type: 'button', class: 'button secondary', onclick: () => { s.view = 'edit'; render(s); document.getElementById('ed-review')?.focus(); } }, t('editor.backToEdit')),
+      h('button', { id: 'ed-abandon', type: 'button', class: 'button danger', disabled: s.reloading || d.version === 0, onclick: () => void abandon(s) }, t('editor.abandon')),
     ),
   );
+}
+
+/** Abandons the draft: every change since it was opened is dropped, a new one starts from
+ * the commune's current base. */
+async function abandon(s: State): Promise<void> {
+  if (!window.confirm(t('editor.abandonConfirm'))) return;
+  try {
+    await deleteJson(`/editor/drafts/${seg(s.draft.id)}`);
+    s.voie = null;
+    s.numero = null;
+    await openNewDraft(s);
+    announce(t('editor.abandoned'));
+  } catch (e) {
+    announce(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** Opens the commune's next draft (after a publication or an abandon). */
+async function openNewDraft(s: State): Promise<void> {
+  s.reloading = true;
+  renderHeader(s);
+  try {
+    const d = await getJson<Draft>(`/editor/communes/${seg(s.draft.commune)}/draft`);
+    s.reloading = false;
+    setDraft(s, d);
+  } catch (e) {
+    s.reloading = false;
+    renderHeader(s);
+    throw e;
+  }
 }
 
 async function undo(s: State): Promise<void> {
@@ -944,6 +978,7 @@ async function showDiff(s: State): Promise<void> {
     return;
   }
   const total = diff.changes.length;
+  const reviewed = s.draft.version;
   const publishErrors = formErrors();
   const confirm = h('form', { class: 'inline-form', novalidate: true },
     h('p', null, total === 0 ? t('diff.nothing') : t('diff.confirmText', { n: String(total) })),
@@ -957,20 +992,26 @@ async function showDiff(s: State): Promise<void> {
     clearProblems(confirm);
     const button = confirm.querySelector('button[type=submit]') as HTMLButtonElement;
     button.disabled = true;
+    let p: Published;
     try {
-      const p = await postJson<Published>(`/editor/drafts/${seg(s.draft.id)}/publish`);
-      s.published = p;
-      s.view = 'published';
-      renderPublished(s, diff);
-      // The draft is closed: the next one starts from the new revision.
-      const d = await getJson<Draft>(`/editor/communes/${seg(s.draft.commune)}/draft`);
-      s.draft = d;
-      renderHeader(s);
-      void drawMap(s, false);
-      void refreshReport(s);
+      // The version reviewed here, and no other, is published (409 if it moved on).
+      p = await postJson<Published>(`/editor/drafts/${seg(s.draft.id)}/publish`, { expected_version: reviewed });
     } catch (e) {
       button.disabled = false;
       showError(confirm, e);
+      return;
+    }
+    s.published = p;
+    s.view = 'published';
+    s.voie = null;
+    s.numero = null;
+    renderPublished(s, diff);
+    announce(t('published.title'));
+    // The draft is closed: the next one starts from the new revision.
+    try {
+      await openNewDraft(s);
+    } catch (e) {
+      announce(e instanceof Error ? e.message : String(e));
     }
   });
   const kinds = Object.entries(diff.resume).filter(([, n]) => n > 0);
