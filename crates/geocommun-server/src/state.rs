@@ -96,11 +96,13 @@ impl AppState {
 
     /// Cuts tiles from these addresses from now on (the national base at start-up, before the
     /// published communes replace theirs: see [`Self::index_published`]).
+    #[allow(clippy::needless_pass_by_value)] // `rcu` may run its closure again: it clones
     pub fn set_tile_addresses(&self, addresses: Arc<geocommun_tiles::AddressIndex>) {
         self.inner.tiles.rcu(|t| t.with_addresses(Arc::clone(&addresses)));
     }
 
     /// Draws these contours in the tiles from now on (they may be loaded after start-up).
+    #[allow(clippy::needless_pass_by_value)] // `rcu` may run its closure again: it clones
     pub fn set_tile_areas(&self, areas: Arc<geocommun_tiles::Areas>) {
         self.inner.tiles.rcu(|t| t.with_areas(Arc::clone(&areas)));
     }

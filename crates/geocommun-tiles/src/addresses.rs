@@ -232,6 +232,7 @@ impl AddressIndex {
 
     /// A new index where these communes replace those of the same code (or are added);
     /// every other commune is shared with `self`.
+    #[must_use]
     pub fn replace_communes(&self, communes: &[CommuneAddresses]) -> Self {
         let built: Vec<CommuneTiles> = communes.par_iter().map(CommuneTiles::build).collect();
         self.replace_built(built.into_iter().map(Arc::new))
@@ -239,6 +240,7 @@ impl AddressIndex {
 
     /// Adds the communes whose code the index does not hold yet (the fallback data read after
     /// publications were indexed: a published commune is never replaced by its fallback data).
+    #[must_use]
     pub fn extend_missing(&self, communes: &[CommuneAddresses]) -> Self {
         let missing: Vec<&CommuneAddresses> =
             communes.iter().filter(|c| !self.by_code.contains_key(&c.code)).collect();
@@ -250,12 +252,11 @@ impl AddressIndex {
         let mut communes = self.communes.clone();
         let mut by_code = self.by_code.clone();
         for c in built {
-            match by_code.get(&c.code) {
-                Some(&i) => communes[i as usize] = c,
-                None => {
-                    by_code.insert(c.code, communes.len() as u32);
-                    communes.push(c);
-                }
+            if let Some(&i) = by_code.get(&c.code) {
+                communes[i as usize] = c;
+            } else {
+                by_code.insert(c.code, communes.len() as u32);
+                communes.push(c);
             }
         }
         let with_box: Vec<u32> =
@@ -304,8 +305,8 @@ impl AddressIndex {
         if tile.z < first {
             return;
         }
-        let b = tile.world_bounds(BUFFER);
-        let [x0, y0, x1, y1] = b.map(f64::from);
+        let bounds = tile.world_bounds(BUFFER);
+        let [x0, y0, x1, y1] = bounds.map(f64::from);
         let mut hits = tree.search(x0, y0, x1, y1);
         hits.sort_unstable();
         // Values every feature repeats, looked up once per tile rather than per feature.
@@ -313,32 +314,32 @@ impl AddressIndex {
         let mut kinds: [Option<u32>; PositionKind::ALL.len()] = [None; PositionKind::ALL.len()];
         for hit in hits {
             let ci = items[hit as usize];
-            let c = &*self.communes[ci as usize];
-            let commune = Prop::Str(c.code.as_str());
+            let ct = &*self.communes[ci as usize];
+            let commune = Prop::Str(ct.code.as_str());
             if tile.z >= ADDRESS_MIN_ZOOM
-                && let Some(kd) = &c.position_tree
+                && let Some(kd) = &ct.position_tree
             {
                 let secondary = tile.z >= SECONDARY_POSITION_MIN_ZOOM;
-                let found = kd.range(b[0], b[1], b[2], b[3]);
+                let found = kd.range(bounds[0], bounds[1], bounds[2], bounds[3]);
                 adresses.reserve(found.len());
                 let commune_value = adresses.tag_value(commune);
                 for i in found {
-                    let p = &c.positions[i as usize];
-                    if !p.principal && !secondary {
+                    let pos = &ct.positions[i as usize];
+                    if !pos.principal && !secondary {
                         continue;
                     }
-                    let (x, y) = tile.to_tile(p.point);
+                    let (x, y) = tile.to_tile(pos.point);
                     if !in_buffer(x, y) {
                         continue;
                     }
-                    let a = &c.addresses[p.address as usize];
+                    let a = &ct.addresses[pos.address as usize];
                     let id = match a.ban_id {
                         Some(ban) => {
-                            Some(adresses.owned_value((ci, p.address), || ban.to_string()))
+                            Some(adresses.owned_value((ci, pos.address), || ban.to_string()))
                         }
-                        None if a.cle.end > a.cle.start => {
-                            Some(adresses.owned_value((ci, p.address), || c.text(a.cle).to_owned()))
-                        }
+                        None if a.cle.end > a.cle.start => Some(
+                            adresses.owned_value((ci, pos.address), || ct.text(a.cle).to_owned()),
+                        ),
                         None => None,
                     };
                     let mut fixed = |slot: &mut Option<u32>, v: Prop<'a>| {
@@ -347,9 +348,10 @@ impl AddressIndex {
                     let certified =
                         fixed(&mut bools[0][usize::from(a.certified)], Prop::Bool(a.certified));
                     let principal =
-                        fixed(&mut bools[1][usize::from(p.principal)], Prop::Bool(p.principal));
-                    let kind = fixed(&mut kinds[p.kind as usize], Prop::Str(p.kind.as_bal_str()));
-                    let numero = adresses.tag_value(Prop::Str(c.text(a.numero)));
+                        fixed(&mut bools[1][usize::from(pos.principal)], Prop::Bool(pos.principal));
+                    let kind =
+                        fixed(&mut kinds[pos.kind as usize], Prop::Str(pos.kind.as_bal_str()));
+                    let numero = adresses.tag_value(Prop::Str(ct.text(a.numero)));
                     let mut tags = Vec::with_capacity(12);
                     tags.extend([0, numero, 1, certified, 2, kind]);
                     if let Some(id) = id {
@@ -360,11 +362,11 @@ impl AddressIndex {
                 }
             }
             if tile.z >= LIEU_DIT_MIN_ZOOM.min(VOIE_MIN_ZOOM)
-                && let Some(kd) = &c.street_tree
+                && let Some(kd) = &ct.street_tree
             {
-                for i in kd.range(b[0], b[1], b[2], b[3]) {
-                    let s = &c.streets[i as usize];
-                    let (layer, min_zoom) = if s.lieu_dit {
+                for i in kd.range(bounds[0], bounds[1], bounds[2], bounds[3]) {
+                    let street = &ct.streets[i as usize];
+                    let (layer, min_zoom) = if street.lieu_dit {
                         (&mut *lieux_dits, LIEU_DIT_MIN_ZOOM)
                     } else {
                         (&mut *voies, VOIE_MIN_ZOOM)
@@ -372,12 +374,16 @@ impl AddressIndex {
                     if tile.z < min_zoom {
                         continue;
                     }
-                    let (x, y) = tile.to_tile(s.point);
+                    let (x, y) = tile.to_tile(street.point);
                     if !in_buffer(x, y) {
                         continue;
                     }
-                    let id = (s.id.end > s.id.start).then(|| Prop::Str(c.text(s.id)));
-                    layer.push(point(x, y), &[Some(Prop::Str(c.text(s.name))), id, Some(commune)]);
+                    let id =
+                        (street.id.end > street.id.start).then(|| Prop::Str(ct.text(street.id)));
+                    layer.push(
+                        point(x, y),
+                        &[Some(Prop::Str(ct.text(street.name))), id, Some(commune)],
+                    );
                 }
             }
         }

@@ -247,7 +247,7 @@ impl AreaLayer {
 
 fn shape_bbox(s: &Shape) -> [u32; 4] {
     let mut bbox = [u32::MAX, u32::MAX, 0, 0];
-    for r in s.polygons.iter().flat_map(|p| p.rings.first()) {
+    for r in s.polygons.iter().filter_map(|p| p.rings.first()) {
         bbox = [
             bbox[0].min(r.bbox[0]),
             bbox[1].min(r.bbox[1]),

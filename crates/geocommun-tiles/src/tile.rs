@@ -210,17 +210,18 @@ mod tests {
 
     #[test]
     fn projection_at_every_zoom() {
-        let p = [world_x(2.3522), world_y(48.8566)];
+        let point = [world_x(2.3522), world_y(48.8566)];
         for z in 0..=MAX_ZOOM {
-            let t = TileId::containing(z, p);
-            let (x, y) = t.to_tile(p);
+            let tile = TileId::containing(z, point);
+            let (x, y) = tile.to_tile(point);
             assert!((0..4096).contains(&x) && (0..4096).contains(&y), "z{z}: {x} {y}");
-            let b = t.world_bounds(0);
-            assert!(b[0] <= p[0] && p[0] <= b[2] && b[1] <= p[1] && p[1] <= b[3], "z{z}");
+            let bounds = tile.world_bounds(0);
+            assert!(bounds[0] <= point[0] && point[0] <= bounds[2], "z{z}");
+            assert!(bounds[1] <= point[1] && point[1] <= bounds[3], "z{z}");
             // The neighbour to the east sees the point to its west.
-            if t.x + 1 < (1 << z) {
-                let east = TileId { x: t.x + 1, ..t };
-                assert!(east.to_tile(p).0 < 0);
+            if tile.x + 1 < (1 << z) {
+                let east = TileId { x: tile.x + 1, ..tile };
+                assert!(east.to_tile(point).0 < 0);
             }
         }
     }

@@ -116,25 +116,42 @@ impl RateLimitArgs {
 struct BasemapArgs {
     /// Tile URL template of a raster basemap, e.g. https://tiles.example.org/{z}/{x}/{y}.png
     /// (the browser fetches it; without it the map shows our own layers only).
-    #[arg(long, env = "GEOCOMMUN_BASEMAP_URL", value_name = "URL")]
-    basemap_url: Option<String>,
+    #[arg(
+        id = "basemap_url",
+        long = "basemap-url",
+        env = "GEOCOMMUN_BASEMAP_URL",
+        value_name = "URL"
+    )]
+    url: Option<String>,
     /// The attribution its licence asks for, shown on the map.
-    #[arg(long, env = "GEOCOMMUN_BASEMAP_ATTRIBUTION", default_value = "", value_name = "TEXT")]
-    basemap_attribution: String,
+    #[arg(
+        id = "basemap_attribution",
+        long = "basemap-attribution",
+        env = "GEOCOMMUN_BASEMAP_ATTRIBUTION",
+        default_value = "",
+        value_name = "TEXT"
+    )]
+    attribution: String,
     /// Pixels across one of its tiles.
-    #[arg(long, env = "GEOCOMMUN_BASEMAP_TILE_SIZE", default_value_t = 256, value_name = "PIXELS")]
-    basemap_tile_size: u32,
+    #[arg(
+        id = "basemap_tile_size",
+        long = "basemap-tile-size",
+        env = "GEOCOMMUN_BASEMAP_TILE_SIZE",
+        default_value_t = 256,
+        value_name = "PIXELS"
+    )]
+    tile_size: u32,
 }
 
 impl BasemapArgs {
     fn basemap(&self) -> anyhow::Result<Option<geocommun_server::Basemap>> {
-        let Some(url) = &self.basemap_url else { return Ok(None) };
-        if self.basemap_attribution.trim().is_empty() {
+        let Some(url) = &self.url else { return Ok(None) };
+        if self.attribution.trim().is_empty() {
             tracing::warn!(
                 "--basemap-url without --basemap-attribution: most tile services' licences ask for one"
             );
         }
-        geocommun_server::Basemap::new(url, &self.basemap_attribution, self.basemap_tile_size)
+        geocommun_server::Basemap::new(url, &self.attribution, self.tile_size)
             .map(Some)
             .map_err(|e| anyhow::anyhow!("--basemap-url / GEOCOMMUN_BASEMAP_URL: {e}"))
     }
@@ -417,9 +434,10 @@ fn serve(
         let bound = listener.local_addr().with_context(|| format!("listening on {listen}"))?;
         tracing::info!(limits = ?config.rate_limits, "publication rate limits");
         let state = geocommun_server::AppState::new(engine, config);
-        match tile_areas {
-            Some(areas) => state.set_tile_areas(std::sync::Arc::new(areas)),
-            None => tracing::warn!("no commune contours: the tiles have no contour layers"),
+        if let Some(areas) = tile_areas {
+            state.set_tile_areas(std::sync::Arc::new(areas));
+        } else {
+            tracing::warn!("no commune contours: the tiles have no contour layers");
         }
         if let Some(addresses) = address_tiles {
             state.set_tile_addresses(std::sync::Arc::new(addresses));
@@ -523,6 +541,32 @@ mod tests {
             assert!(!debug.contains(secret), "{debug}");
         }
         assert!(debug.contains("postgres://geocommun@db.example.org/commons"), "{debug}");
+    }
+
+    #[test]
+    fn the_basemap_is_checked_at_start() {
+        let basemap = |args: &[&str]| {
+            let cli = Cli::parse_from(["geocommun", "serve"].iter().chain(args));
+            let Command::Serve { basemap, .. } = cli.command else { unreachable!() };
+            basemap.basemap()
+        };
+        assert_eq!(basemap(&[]).unwrap(), None);
+        let b = basemap(&[
+            "--basemap-url",
+            "https://tiles.example.org/{z}/{x}/{y}.png",
+            "--basemap-attribution",
+            "© Example",
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (b.url.as_str(), b.attribution.as_str(), b.tile_size),
+            ("https://tiles.example.org/{z}/{x}/{y}.png", "© Example", 256)
+        );
+        let err = basemap(&["--basemap-url", "tiles.example.org/{z}/{x}/{y}.png"]).unwrap_err();
+        assert!(err.to_string().contains("--basemap-url"), "{err}");
+        let err = basemap(&["--basemap-url", "https://tiles.example.org/tile.png"]).unwrap_err();
+        assert!(err.to_string().contains("placeholders"), "{err}");
     }
 
     #[test]

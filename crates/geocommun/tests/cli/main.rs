@@ -3,6 +3,7 @@
 
 mod durability;
 mod replicas;
+mod tiles;
 
 use std::path::Path;
 use std::process::Command;

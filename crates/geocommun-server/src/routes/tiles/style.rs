@@ -176,8 +176,8 @@ pub fn style(base: &str, basemap: Option<&Basemap>, available_fonts: &[&str]) ->
                 "text-field": ["get", "nom"], "text-font": regular,
                 "symbol-sort-key": ["-", 0, ["coalesce", ["get", "population"], 0]],
                 "text-size": ["interpolate", ["linear"], ["zoom"],
-                    8, ["step", ["coalesce", ["get", "population"], 0], 10, 20000, 12, 100000, 14],
-                    13, ["step", ["coalesce", ["get", "population"], 0], 13, 20000, 15, 100000, 17]],
+                    8, ["step", ["coalesce", ["get", "population"], 0], 10, 20_000, 12, 100_000, 14],
+                    13, ["step", ["coalesce", ["get", "population"], 0], 13, 20_000, 15, 100_000, 17]],
                 "text-max-width": 8
             },
             "paint": {"text-color": TEXT, "text-halo-color": HALO, "text-halo-width": 1.8}
