@@ -481,6 +481,7 @@ impl SegmentBuilder {
             ids,
             spatial: Bytes::from_vec(spatial),
             term_idf: Vec::new(),
+            doc_name_idf: Vec::new(),
             expansions: crate::segment::ExpansionCache::for_terms(0),
         }
         .derive()

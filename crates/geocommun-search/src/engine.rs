@@ -32,6 +32,20 @@ pub(crate) struct SegEntry {
 #[derive(Clone, Default)]
 pub struct Engine {
     pub(crate) segments: Vec<SegEntry>,
+    pub(crate) generation: Generation,
+}
+
+/// Names an engine's content: every engine built, loaded, changed or merged gets a new one
+/// (a clone, with the same content, keeps it). A cache of answers keys on it, so that an
+/// answer of an older engine is never served by a newer one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Generation(u64);
+
+impl Default for Generation {
+    fn default() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Self(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
 }
 
 /// Sizes of an engine.
@@ -54,6 +68,7 @@ impl Engine {
         crate::search::warm_up();
         Self {
             segments: vec![SegEntry { seg: Arc::new(seg), masked: Arc::default(), source: None }],
+            generation: Generation::default(),
         }
     }
 
@@ -101,7 +116,12 @@ impl Engine {
                 })
             })
             .collect();
-        Self { segments }
+        Self { segments, generation: Generation::default() }
+    }
+
+    /// What this engine's answers are answers of (see [`Generation`]).
+    pub fn generation(&self) -> Generation {
+        self.generation
     }
 
     pub fn stats(&self) -> EngineStats {
@@ -197,15 +217,21 @@ impl Engine {
             }
         }
         // Score, then importance, then a stable identity: deterministic across runs.
-        all.sort_by(|a, b| {
+        let order = |a: &(usize, f32, Scored), b: &(usize, f32, Scored)| {
             b.2.score
                 .total_cmp(&a.2.score)
                 .then(b.1.total_cmp(&a.1))
                 .then(a.0.cmp(&b.0))
                 .then(a.2.doc.cmp(&b.2.doc))
                 .then(a.2.hn.cmp(&b.2.hn))
-        });
-        all.dedup_by(|a, b| a.0 == b.0 && a.2.doc == b.2.doc && a.2.hn == b.2.hn);
+        };
+        // A (segment, document, house number) is scored once: no duplicates to keep room for,
+        // so only the first `limit` need sorting.
+        if all.len() > limit {
+            all.select_nth_unstable_by(limit - 1, order);
+            all.truncate(limit);
+        }
+        all.sort_unstable_by(order);
         all
     }
 
@@ -439,7 +465,7 @@ pub(crate) fn make_hit(seg: &Segment, doc: u32, hn: Option<u32>, score: f32) -> 
         label: if kind == DocKind::Municipality {
             doc_name.to_owned()
         } else {
-            format!("{doc_name} {postcode} {city}")
+            join(&[doc_name, &postcode, &city])
         },
         name: doc_name.to_owned(),
         housenumber: None,
@@ -462,7 +488,10 @@ pub(crate) fn make_hit(seg: &Segment, doc: u32, hn: Option<u32>, score: f32) -> 
     if let (Some(h), false) = (hn, kind == DocKind::Municipality) {
         let number = seg.hn_number[h as usize];
         let suffix = seg.suffixes.get(seg.hn_suffix[h as usize] as usize);
-        let housenumber = format!("{number}{suffix}");
+        let mut housenumber = String::with_capacity(6 + suffix.len());
+        // Writing to a String cannot fail.
+        let _ = std::fmt::Write::write_fmt(&mut housenumber, format_args!("{number}"));
+        housenumber.push_str(suffix);
         if let Some(p) = seg.hn_extra_str(h, hn_str::POSTCODE) {
             p.clone_into(&mut postcode);
         }
@@ -472,8 +501,8 @@ pub(crate) fn make_hit(seg: &Segment, doc: u32, hn: Option<u32>, score: f32) -> 
             str::to_owned,
         );
         hit.result_type = ResultType::Housenumber;
-        hit.label = format!("{housenumber} {doc_name} {postcode} {}", hit.city);
-        hit.name = format!("{housenumber} {doc_name}");
+        hit.label = join(&[&housenumber, doc_name, &postcode, &hit.city]);
+        hit.name = join(&[&housenumber, doc_name]);
         hit.ban_id = seg.hn_extra_str(h, hn_str::BAN_ID).map(str::to_owned);
         hit.street = Some(doc_name.to_owned());
         hit.postcode = postcode;
@@ -481,6 +510,18 @@ pub(crate) fn make_hit(seg: &Segment, doc: u32, hn: Option<u32>, score: f32) -> 
         hit.housenumber = Some(housenumber);
     }
     hit
+}
+
+/// The parts separated by one space, in one allocation (labels are built for every result).
+fn join(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(p);
+    }
+    out
 }
 
 #[cfg(test)]

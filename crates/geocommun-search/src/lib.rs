@@ -24,7 +24,7 @@ pub mod snapshot;
 mod storage;
 
 pub use build::{SegmentBuilder, build_segment, importance};
-pub use engine::{Engine, EngineStats};
+pub use engine::{Engine, EngineStats, Generation};
 pub use merge::{MergePlan, Merged};
 pub use query::QueryError;
 pub use segment::{DocKind, Segment};

@@ -141,7 +141,7 @@ impl Engine {
             entry.masked = Arc::new(masked);
             segments.push(entry);
         }
-        Self { segments }
+        Self { segments, generation: crate::engine::Generation::default() }
     }
 
     /// Merges until the policy is satisfied, in the calling thread (a server merges in the

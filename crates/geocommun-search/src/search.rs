@@ -126,11 +126,91 @@ pub(crate) struct Scored {
 pub(crate) struct SegmentQuery<'s> {
     seg: &'s Segment,
     pub toks: Vec<SegTok>,
-    /// (term, token index, quality), sorted by term, for scoring documents.
-    lookup: Vec<(u32, u16, f32)>,
+    /// Which tokens each expansion term stands for, and how well, for scoring documents.
+    lookup: TermTable,
     /// A 512-bit Bloom filter of the terms of `lookup`: most terms of a document are not in
     /// the query, and this rejects them without a binary search.
     bloom: [u64; 8],
+    /// The segment's arrays read for every candidate, dereferenced once per query (each
+    /// dereference of a segment array checks its storage, alignment and length).
+    hot: Hot<'s>,
+}
+
+/// The tokens each expansion term of a query stands for: an open-addressing hash table from
+/// term to a run of `(token index, quality)`, probed for every term of every candidate that
+/// passes the Bloom filter.
+struct TermTable {
+    /// `slots.len() - 1`; the length is a power of two at least twice the number of terms.
+    mask: usize,
+    /// (term, start, end) into `entries`; `u32::MAX` marks an empty slot.
+    slots: Vec<(u32, u32, u32)>,
+    entries: Vec<(u16, f32)>,
+}
+
+impl TermTable {
+    /// From `(term, token, quality)` sorted by term.
+    fn new(pairs: &[(u32, u16, f32)]) -> Self {
+        let terms = pairs.chunk_by(|a, b| a.0 == b.0).count();
+        let size = (terms * 2).next_power_of_two().max(8);
+        let mut slots = vec![(u32::MAX, 0, 0); size];
+        let mut entries = Vec::with_capacity(pairs.len());
+        for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+            let start = entries.len() as u32;
+            entries.extend(run.iter().map(|&(_, i, q)| (i, q)));
+            let mut at = Self::hash(run[0].0) & (size - 1);
+            while slots[at].0 != u32::MAX {
+                at = (at + 1) & (size - 1);
+            }
+            slots[at] = (run[0].0, start, entries.len() as u32);
+        }
+        Self { mask: size - 1, slots, entries }
+    }
+
+    fn hash(term: u32) -> usize {
+        (term.wrapping_mul(0x9E37_79B1) >> 7) as usize
+    }
+
+    fn get(&self, term: u32) -> &[(u16, f32)] {
+        let mut at = Self::hash(term) & self.mask;
+        loop {
+            let (t, a, b) = self.slots[at];
+            if t == term {
+                return &self.entries[a as usize..b as usize];
+            }
+            if t == u32::MAX {
+                return &[];
+            }
+            at = (at + 1) & self.mask;
+        }
+    }
+}
+
+/// See [`SegmentQuery::hot`].
+struct Hot<'s> {
+    doc_terms_off: &'s [u32],
+    doc_terms: &'s [u32],
+    doc_name_idf: &'s [f32],
+    term_idf: &'s [f32],
+    doc_commune: &'s [u32],
+    doc_importance: &'s [f32],
+}
+
+impl<'s> Hot<'s> {
+    fn new(seg: &'s Segment) -> Self {
+        Self {
+            doc_terms_off: &seg.doc_terms_off,
+            doc_terms: &seg.doc_terms,
+            doc_name_idf: &seg.doc_name_idf,
+            term_idf: &seg.term_idf,
+            doc_commune: &seg.doc_commune,
+            doc_importance: &seg.doc_importance,
+        }
+    }
+
+    fn doc_terms(&self, d: u32) -> &'s [u32] {
+        let (a, b) = (self.doc_terms_off[d as usize], self.doc_terms_off[d as usize + 1]);
+        &self.doc_terms[a as usize..b as usize]
+    }
 }
 
 /// Bit of `term` in [`SegmentQuery::bloom`] (Fibonacci hashing: the top 9 bits of the product).
@@ -318,18 +398,18 @@ impl<'s> SegmentQuery<'s> {
             };
             toks.push(SegTok { tok: tok.clone(), expansions, df: st.df, weight, split_of: None });
         }
-        let mut lookup: Vec<(u32, u16, f32)> = toks
+        let mut pairs: Vec<(u32, u16, f32)> = toks
             .iter()
             .enumerate()
             .flat_map(|(i, t)| t.expansions.iter().map(move |&(term, ql)| (term, i as u16, ql)))
             .collect();
-        lookup.sort_by_key(|e| e.0);
+        pairs.sort_by_key(|e| e.0);
         let mut bloom = [0u64; 8];
-        for &(term, _, _) in &lookup {
+        for &(term, _, _) in &pairs {
             let (w, bit) = bloom_bit(term);
             bloom[w] |= bit;
         }
-        Self { seg, toks, lookup, bloom }
+        Self { seg, toks, lookup: TermTable::new(&pairs), bloom, hot: Hot::new(seg) }
     }
 
     pub fn segment(&self) -> &'s Segment {
@@ -433,32 +513,27 @@ impl<'s> SegmentQuery<'s> {
 
     /// Scores a document on its terms (house numbers are matched later).
     pub fn score_terms(&self, doc: u32, best: &mut [f32]) -> (f32, f32) {
-        let seg = self.seg;
+        let hot = &self.hot;
         best.fill(0.0);
-        let mut name_total = 0.0f32;
+        let name_total = hot.doc_name_idf[doc as usize];
         let mut name_matched = 0.0f32;
-        for &entry in seg.doc_terms(doc) {
+        for &entry in hot.doc_terms(doc) {
             let term = entry & TERM_MASK;
-            let field = field_of(entry);
-            let idf = if field == Field::Name { seg.term_idf(term) } else { 0.0 };
-            name_total += idf;
             let (w, bit) = bloom_bit(term);
             if self.bloom[w] & bit == 0 {
                 continue;
             }
-            let start = self.lookup.partition_point(|e| e.0 < term);
             let mut hit = 0.0f32;
-            for &(t, i, ql) in &self.lookup[start..] {
-                if t != term {
-                    break;
-                }
+            for &(i, ql) in self.lookup.get(term) {
                 let b = &mut best[i as usize];
                 if ql > *b {
                     *b = ql;
                 }
                 hit = hit.max(ql);
             }
-            name_matched += idf * hit;
+            if hit > 0.0 && field_of(entry) == Field::Name {
+                name_matched += hot.term_idf.get(term as usize).copied().unwrap_or(0.0) * hit;
+            }
         }
         let mut num = 0.0;
         let mut den = 0.0;
@@ -567,15 +642,22 @@ impl<'s> SegmentQuery<'s> {
     ) -> Vec<Scored> {
         let seg = self.seg;
         let (cands, secondary) = self.candidates(filters, center);
-        let mut best = vec![0.0f32; self.toks.len()];
-        let mut first: Vec<(f32, f32, f32, u32)> = Vec::with_capacity(cands.len());
+        let n_toks = self.toks.len();
+        let mut best = vec![0.0f32; n_toks];
+        // What each scored document matched (`n_toks` per entry of `first`), for the second
+        // pass to read instead of scoring the document again.
+        let mut bests: Vec<f32> = Vec::with_capacity(cands.len() * n_toks);
+        let mut first: Vec<(f32, f32, f32, u32, u32)> = Vec::with_capacity(cands.len());
         let mut top_text = 0.0f32;
         for (pass, list) in [cands, secondary].iter().enumerate() {
             if pass == 1 && top_text >= SECONDARY_BELOW {
                 break;
             }
+            let filtered = filters.filters_docs();
             for &d in list {
-                if masked(seg.doc_commune[d as usize]) || !filters.accepts_doc(seg, d) {
+                if masked(self.hot.doc_commune[d as usize])
+                    || (filtered && !filters.accepts_doc(seg, d))
+                {
                     continue;
                 }
                 let (text, name_cov) = self.score_terms(d, &mut best);
@@ -583,8 +665,9 @@ impl<'s> SegmentQuery<'s> {
                     continue;
                 }
                 top_text = top_text.max(text);
-                let pre = 0.8 * text + 0.2 * name_cov + 0.05 * seg.doc_importance[d as usize];
-                first.push((pre, text, name_cov, d));
+                let pre = 0.8 * text + 0.2 * name_cov + 0.05 * self.hot.doc_importance[d as usize];
+                first.push((pre, text, name_cov, d, first.len() as u32));
+                bests.extend_from_slice(&best);
             }
         }
         // Keep the best for the second pass; ties by importance (lower id = more important).
@@ -595,7 +678,7 @@ impl<'s> SegmentQuery<'s> {
         }
         let mut out = Vec::with_capacity(first.len());
         let has_numbers = self.toks.iter().any(|t| matches!(t.tok.kind, TokKind::Number { .. }));
-        for &(_, text, name_cov, d) in &first {
+        for &(_, text, name_cov, d, at) in &first {
             let kind = seg.doc_kind(d);
             if !has_numbers {
                 if !filters.wants_housenumber_only() {
@@ -603,21 +686,22 @@ impl<'s> SegmentQuery<'s> {
                 }
                 continue;
             }
-            self.score_terms(d, &mut best);
+            let at = at as usize * n_toks;
+            let best = &bests[at..at + n_toks];
             let hn =
-                if kind == DocKind::Municipality { None } else { self.match_housenumber(d, &best) };
+                if kind == DocKind::Municipality { None } else { self.match_housenumber(d, best) };
             if filters.wants_housenumber_only() && hn.is_none() {
                 continue;
             }
             if !filters.accepts_type(kind, hn.is_some()) {
                 // A street asked for as a street: drop the number, keep the street.
                 if hn.is_some() && filters.accepts_type(kind, false) {
-                    let text = self.text_with_numbers(&best, None);
+                    let text = self.text_with_numbers(best, None);
                     out.push(self.finish(d, None, text, name_cov, 0.0, center));
                 }
                 continue;
             }
-            let text = self.text_with_numbers(&best, hn.as_ref());
+            let text = self.text_with_numbers(best, hn.as_ref());
             let quality = hn.map_or(0.0, |h| h.quality);
             out.push(self.finish(d, hn.map(|h| h.hn), text, name_cov, quality, center));
         }
@@ -950,6 +1034,11 @@ fn near_docs(seg: &Segment, c: LonLat, k: usize, out: &mut Vec<u32>) {
 }
 
 impl Filters {
+    /// `true` when [`Filters::accepts_doc`] can refuse a document.
+    fn filters_docs(&self) -> bool {
+        !(self.citycodes.is_empty() && self.postcodes.is_empty() && self.types.is_empty())
+    }
+
     pub(crate) fn accepts_doc(&self, seg: &Segment, d: u32) -> bool {
         if !self.citycodes.is_empty() {
             let c = seg.doc_commune[d as usize];

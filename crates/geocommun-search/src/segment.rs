@@ -159,6 +159,9 @@ pub struct Segment {
 
     /// Derived at load, not stored: inverse document frequency of each term.
     pub(crate) term_idf: Vec<f32>,
+    /// Derived at load, not stored: the sum of the idf of each document's name terms, the
+    /// denominator of its name coverage (scoring then reads the idf of matched terms only).
+    pub(crate) doc_name_idf: Vec<f32>,
     /// Derived on use, not stored: what the words of past queries expanded to.
     pub(crate) expansions: ExpansionCache,
 }
@@ -249,6 +252,15 @@ impl Segment {
     pub(crate) fn derive(mut self) -> Self {
         let n = self.term_count();
         self.term_idf = (0..n as u32).map(|t| self.idf(self.df(t))).collect();
+        self.doc_name_idf = (0..self.doc_count() as u32)
+            .map(|d| {
+                self.doc_terms(d)
+                    .iter()
+                    .filter(|&&e| field_of(e) == Field::Name)
+                    .map(|&e| self.term_idf(e & TERM_MASK))
+                    .sum()
+            })
+            .collect();
         self.expansions = ExpansionCache::for_terms(n);
         self
     }

@@ -342,6 +342,7 @@ fn from_bytes_len(
             ids: fst_map!(sec::IDS),
             spatial: take(sec::SPATIAL)?,
             term_idf: Vec::new(),
+            doc_name_idf: Vec::new(),
             expansions: crate::segment::ExpansionCache::for_terms(0),
         };
         let masked: Arr<u32> = arr!(sec::MASKED);
@@ -354,7 +355,7 @@ fn from_bytes_len(
         });
     }
     crate::search::warm_up();
-    Ok(Engine { segments })
+    Ok(Engine { segments, generation: crate::engine::Generation::default() })
 }
 
 /// Checks every invariant the query code relies on, so that no access can go out of bounds.

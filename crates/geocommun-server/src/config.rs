@@ -25,6 +25,9 @@ pub struct ServerConfig {
     pub csv_idle_timeout: Duration,
     /// Longest time a non-CSV request may take before it is answered 503.
     pub request_timeout: Duration,
+    /// Bytes of `/search/` and `/reverse/` answers kept to serve again (see
+    /// [`crate::answers`]); `0` keeps none.
+    pub answers_cache_bytes: u64,
     /// Largest JSON body of `/batch`, in bytes.
     pub batch_max_bytes: usize,
     /// Rate limits of the publication routes (per client, per IP on authentication failures
@@ -117,6 +120,7 @@ impl Default for ServerConfig {
             csv_chunk_rows: 2_000,
             csv_idle_timeout: Duration::from_mins(1),
             request_timeout: Duration::from_secs(30),
+            answers_cache_bytes: 64 * 1024 * 1024,
             batch_max_bytes: 2 * 1024 * 1024,
             rate_limits: crate::rate_limit::RateLimits::default(),
             webhooks: WebhookConfig::default(),

@@ -210,27 +210,28 @@ impl From<&Explain> for ExplainDto {
 }
 
 impl Properties {
-    pub fn from_hit(h: &Hit, with_score: bool) -> Self {
+    /// The properties of a result; takes the hit, whose strings it moves.
+    pub fn from_hit(h: Hit, with_score: bool) -> Self {
         let xy = legal_xy(&h.citycode, h.position.lon, h.position.lat);
         Self {
-            label: h.label.clone(),
+            label: h.label,
             score: with_score.then(|| round6(f64::from(h.score))),
-            housenumber: h.housenumber.clone(),
-            id: h.id.clone(),
-            ban_id: h.ban_id.clone(),
-            name: h.name.clone(),
-            postcode: h.postcode.clone(),
-            citycode: h.citycode.clone(),
+            housenumber: h.housenumber,
+            id: h.id,
+            ban_id: h.ban_id,
+            name: h.name,
+            postcode: h.postcode,
+            citycode: h.citycode,
             x: xy.map(|p| p.0),
             y: xy.map(|p| p.1),
-            city: h.city.clone(),
-            district: h.district.clone(),
-            oldcitycode: h.oldcitycode.clone(),
-            oldcity: h.oldcity.clone(),
-            context: h.context.clone(),
+            city: h.city,
+            district: h.district,
+            oldcitycode: h.oldcitycode,
+            oldcity: h.oldcity,
+            context: h.context,
             kind: h.result_type.as_str(),
             importance: round6(f64::from(h.importance)),
-            street: h.street.clone(),
+            street: h.street,
             population: h.population,
             distance: h.distance.map(|d| d.max(0.0).round() as u64),
             index: "address",
@@ -239,8 +240,34 @@ impl Properties {
     }
 }
 
+impl FeatureCollection {
+    /// The JSON body, serialised into one buffer sized for the features (axum's `Json` starts
+    /// at 128 bytes and grows several times for a page of results).
+    pub fn to_json(&self) -> Result<bytes::Bytes, crate::error::ApiError> {
+        let mut buf = Vec::with_capacity(512 + 768 * self.features.len());
+        serde_json::to_writer(&mut buf, self).map_err(|e| {
+            tracing::error!(error = %e, "serialising a FeatureCollection");
+            crate::error::ApiError::internal()
+        })?;
+        Ok(buf.into())
+    }
+}
+
+/// A JSON body already serialised.
+pub fn json_response(body: bytes::Bytes) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
 impl Feature {
-    pub fn from_hit(h: &Hit, with_score: bool) -> Self {
+    pub fn from_hit(h: Hit, with_score: bool) -> Self {
         Self {
             kind: "Feature",
             geometry: Point {

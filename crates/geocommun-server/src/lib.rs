@@ -8,6 +8,7 @@
 //! codes ([`ErrorCode`]). The engine is held in an [`arc_swap::ArcSwap`]: a newer engine can be
 //! swapped in ([`AppState::swap_engine`]) without blocking requests.
 
+pub mod answers;
 pub mod auth;
 pub mod config;
 pub mod csv;

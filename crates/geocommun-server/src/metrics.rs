@@ -20,6 +20,8 @@ pub struct Metrics {
     duration: HistogramVec,
     csv_rows: IntCounterVec,
     index: IntGaugeVec,
+    answers_hit: prometheus::IntCounter,
+    answers_miss: prometheus::IntCounter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -69,21 +71,37 @@ impl Metrics {
             &["what"],
         )
         .expect("valid metric");
+        let answers = IntCounterVec::new(
+            Opts::new(
+                "geocommun_answers_cache_total",
+                "Searches and reverse searches answered from the answers cache (hit) or not (miss)",
+            ),
+            &["result"],
+        )
+        .expect("valid metric");
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(duration.clone()),
             Box::new(csv_rows.clone()),
             Box::new(index.clone()),
+            Box::new(answers.clone()),
         ] {
             registry.register(c).expect("metric registered once");
         }
-        Self { registry, requests, duration, csv_rows, index }
+        let answers_hit = answers.with_label_values(&["hit"]);
+        let answers_miss = answers.with_label_values(&["miss"]);
+        Self { registry, requests, duration, csv_rows, index, answers_hit, answers_miss }
     }
 
     pub fn observe_request(&self, route: &str, method: &str, status: u16, seconds: f64) {
         let status = status.to_string();
         self.requests.with_label_values(&[route, method, &status]).inc();
         self.duration.with_label_values(&[route, &status]).observe(seconds);
+    }
+
+    /// Counts an answer served from the answers cache (`hit`) or made (`miss`).
+    pub fn answers_cache(&self, hit: bool) {
+        if hit { self.answers_hit.inc() } else { self.answers_miss.inc() }
     }
 
     pub fn add_csv_rows(&self, operation: &str, status: &str, n: u64) {

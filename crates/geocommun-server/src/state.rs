@@ -34,6 +34,8 @@ struct Inner {
     merging: std::sync::atomic::AtomicBool,
     config: ServerConfig,
     metrics: Metrics,
+    /// Answers of `/search/` and `/reverse/` made by the engines served.
+    answers: crate::answers::Answers,
     /// The rate limiters of the publication routes, from `config.rate_limits`.
     limiters: crate::rate_limit::Limiters,
     /// The figures of each commune's fallback data (`GET /base/communes/{code}`): the files
@@ -69,6 +71,7 @@ impl AppState {
                 merging: std::sync::atomic::AtomicBool::new(false),
                 limiters: crate::rate_limit::Limiters::new(config.rate_limits),
                 fallback_figures: std::sync::Mutex::default(),
+                answers: crate::answers::Answers::new(config.answers_cache_bytes),
                 config,
                 metrics: Metrics::new(),
             }),
@@ -349,6 +352,10 @@ impl AppState {
 
     pub fn config(&self) -> &ServerConfig {
         &self.inner.config
+    }
+
+    pub fn answers(&self) -> &crate::answers::Answers {
+        &self.inner.answers
     }
 
     pub fn metrics(&self) -> &Metrics {

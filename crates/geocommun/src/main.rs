@@ -175,6 +175,10 @@ enum Command {
         limits: RateLimitArgs,
         #[command(flatten)]
         basemap: BasemapArgs,
+        /// Megabytes of `/search/` and `/reverse/` answers kept to serve again to the same
+        /// query (dropped when a publication changes the index); 0 turns the cache off.
+        #[arg(long, env = "GEOCOMMUN_ANSWERS_CACHE_MB", default_value_t = 64)]
+        answers_cache_mb: u64,
     },
     /// Clients of the publication API and their tokens (operator).
     Client {
@@ -348,10 +352,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn run_other(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve { listen, data, store, no_store, limits, basemap } => {
+        Command::Serve { listen, data, store, no_store, limits, basemap, answers_cache_mb } => {
             let config = geocommun_server::ServerConfig {
                 rate_limits: limits.limits(),
                 basemap: basemap.basemap()?,
+                answers_cache_bytes: answers_cache_mb.saturating_mul(1024 * 1024),
                 ..geocommun_server::ServerConfig::default()
             };
             serve(listen, config, &data, (!no_store).then_some(&store))

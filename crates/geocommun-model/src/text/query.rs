@@ -60,7 +60,11 @@ impl<'a> Word<'a> {
             }
             _ => text,
         };
-        let mut key = fold(&text.replace(['°', 'º'], ""));
+        let mut key = if text.contains(['°', 'º']) {
+            fold(&text.replace(['°', 'º'], ""))
+        } else {
+            fold(text)
+        };
         key.retain(|c| c != ' ');
         (!text.is_empty()).then_some(Self { text, key, keep: true })
     }

@@ -170,17 +170,19 @@ fn run(
             Err(e) => return error(id, e.message),
         },
     };
-    let Some(best) = hits.first() else {
+    let next_score = hits.get(1).map(|h| round6(f64::from(h.score)));
+    let Some(best) = hits.into_iter().next() else {
         return BatchItem { id, status: "not-found", result: None, error: None };
     };
+    let (lon, lat) = (round6(best.position.lon), round6(best.position.lat));
     BatchItem {
         id,
         status: "ok",
         result: Some(BatchResult {
             properties: Properties::from_hit(best, true),
-            next_score: hits.get(1).map(|h| round6(f64::from(h.score))),
-            lon: round6(best.position.lon),
-            lat: round6(best.position.lat),
+            next_score,
+            lon,
+            lat,
         }),
         error: None,
     }

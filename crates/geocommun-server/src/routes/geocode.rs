@@ -4,9 +4,10 @@ use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use geocommun_search::{QueryError, ReverseRequest, SearchRequest};
+use geocommun_search::{Engine, QueryError, ReverseRequest, SearchRequest};
 
-use crate::dto::{Feature, FeatureCollection, FiltersDto};
+use crate::answers::Route;
+use crate::dto::{Feature, FeatureCollection, FiltersDto, json_response};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::params::{
     Defaults, Pairs, ReverseParams, SearchParams, echo, parse_reverse, parse_search,
@@ -25,12 +26,38 @@ use crate::state::AppState;
         (status = 413, description = "`q` is longer than 200 characters", body = crate::error::ErrorBody),
     )
 )]
-pub async fn search(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<FeatureCollection>> {
-    let params = parse_search(&Pairs::parse(raw.as_deref()), Defaults::SEARCH)?;
-    Ok(Json(run_search(&state, &params)?))
+pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
+    answered(&state, Route::Search, raw.as_deref(), |engine, raw| {
+        let params = parse_search(&Pairs::parse(raw), Defaults::SEARCH)?;
+        search_with(engine, &params)
+    })
+}
+
+/// The answer of the engine now to a raw query string: from the answers cache, or made by
+/// `make` and kept there.
+fn answered(
+    state: &AppState,
+    route: Route,
+    raw: Option<&str>,
+    make: impl FnOnce(&Engine, Option<&str>) -> ApiResult<FeatureCollection>,
+) -> ApiResult<Response> {
+    let engine = state.engine();
+    let answers = state.answers();
+    let key = raw.unwrap_or("");
+    // A reverse search far from every address answers with the commune from the admin
+    // reference, which may be loaded after start-up: its answers are kept once it is there.
+    let keep = answers.enabled() && (route == Route::Search || state.geo().is_some());
+    if !keep {
+        return Ok(json_response(make(&engine, raw)?.to_json()?));
+    }
+    if let Some(body) = answers.get(engine.generation(), route, key) {
+        state.metrics().answers_cache(true);
+        return Ok(json_response(body));
+    }
+    let body = make(&engine, raw)?.to_json()?;
+    state.metrics().answers_cache(false);
+    answers.insert(engine.generation(), route, key, &body);
+    Ok(json_response(body))
 }
 
 pub fn search_request(p: &SearchParams) -> SearchRequest {
@@ -46,7 +73,12 @@ pub fn search_request(p: &SearchParams) -> SearchRequest {
 
 /// Runs a validated search into a FeatureCollection.
 pub fn run_search(state: &AppState, p: &SearchParams) -> ApiResult<FeatureCollection> {
-    let hits = match state.engine().search(&search_request(p)) {
+    search_with(&state.engine(), p)
+}
+
+/// [`run_search`] on a given engine.
+fn search_with(engine: &Engine, p: &SearchParams) -> ApiResult<FeatureCollection> {
+    let hits = match engine.search(&search_request(p)) {
         Ok(hits) => hits,
         // Nothing searchable in `q` (only punctuation, say): no result, not an error.
         Err(QueryError::Empty) => Vec::new(),
@@ -55,7 +87,7 @@ pub fn run_search(state: &AppState, p: &SearchParams) -> ApiResult<FeatureCollec
         }
     };
     Ok(FeatureCollection::new(
-        hits.iter().map(|h| Feature::from_hit(h, true)).collect(),
+        hits.into_iter().map(|h| Feature::from_hit(h, true)).collect(),
         Some(p.q.clone()),
         FiltersDto::from(&p.echo),
         p.center.map(|c| [c.lon, c.lat]),
@@ -77,9 +109,11 @@ pub fn run_search(state: &AppState, p: &SearchParams) -> ApiResult<FeatureCollec
 pub async fn reverse(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<FeatureCollection>> {
-    let params = parse_reverse(&Pairs::parse(raw.as_deref()), Defaults::REVERSE)?;
-    Ok(Json(run_reverse(&state, &params)))
+) -> ApiResult<Response> {
+    answered(&state, Route::Reverse, raw.as_deref(), |engine, raw| {
+        let params = parse_reverse(&Pairs::parse(raw), Defaults::REVERSE)?;
+        Ok(reverse_with(&state, engine, &params))
+    })
 }
 
 pub fn reverse_request(p: &ReverseParams) -> ReverseRequest {
@@ -87,8 +121,13 @@ pub fn reverse_request(p: &ReverseParams) -> ReverseRequest {
 }
 
 pub fn run_reverse(state: &AppState, p: &ReverseParams) -> FeatureCollection {
-    let hits = state.engine().reverse(&reverse_request(p));
-    let mut features: Vec<Feature> = hits.iter().map(|h| Feature::from_hit(h, true)).collect();
+    reverse_with(state, &state.engine(), p)
+}
+
+/// [`run_reverse`] on a given engine.
+fn reverse_with(state: &AppState, engine: &Engine, p: &ReverseParams) -> FeatureCollection {
+    let hits = engine.reverse(&reverse_request(p));
+    let mut features: Vec<Feature> = hits.into_iter().map(|h| Feature::from_hit(h, true)).collect();
     // Nothing within the radius: the commune the point is in (admin point-in-polygon).
     if features.is_empty() {
         features.extend(crate::routes::geo::reverse::commune_feature(
@@ -147,7 +186,7 @@ pub async fn lookup(
 fn lookup_now(state: &AppState, id: &str) -> ApiResult<Json<Feature>> {
     let id = id.to_owned();
     match state.engine().lookup(&id) {
-        Some(hit) => Ok(Json(Feature::from_hit(&hit, false))),
+        Some(hit) => Ok(Json(Feature::from_hit(hit, false))),
         None => Err(ApiError::new(
             ErrorCode::NotFound,
             format!(

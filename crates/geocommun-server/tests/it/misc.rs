@@ -180,6 +180,43 @@ async fn a_swapped_engine_serves_the_next_requests() {
     assert_eq!(get(&app, "/health").await.json()["index"]["communes"], communes);
 }
 
+/// The answers cache serves a repeated query the same bytes, counts it, and never serves an
+/// older engine's answer (the test above searches the same query across a swap).
+#[tokio::test]
+async fn a_repeated_query_is_answered_from_the_cache_of_its_engine() {
+    let hits = |metrics: &str| -> u64 {
+        metrics
+            .lines()
+            .find(|l| l.starts_with("geocommun_answers_cache_total{result=\"hit\"}"))
+            .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    let state = AppState::new(engine(), ServerConfig::default());
+    let app = router(state.clone());
+    let first = get(&app, "/search/?q=8+boulevard+du+port+amiens").await;
+    let again = get(&app, "/search/?q=8+boulevard+du+port+amiens").await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.body, again.body);
+    assert_eq!(again.header("content-type"), "application/json");
+    // Without the admin reference (its commune fallback may come later), reverse answers are
+    // made every time.
+    let reverse = "/reverse/?lon=2.29&lat=49.897";
+    assert_eq!(get(&app, reverse).await.body, get(&app, reverse).await.body);
+    assert_eq!(hits(&get(&app, "/metrics").await.text()), 1);
+    // Another query string, or a bad one, is not the cached answer.
+    let other = get(&app, "/search/?q=8+boulevard+du+port+amiens&limit=1").await.json();
+    assert_eq!(other["features"].as_array().unwrap().len(), 1);
+    assert_eq!(get(&app, "/search/?q=rue&limit=0").await.status, 400);
+    assert_eq!(hits(&get(&app, "/metrics").await.text()), 1);
+
+    let off =
+        AppState::new(engine(), ServerConfig { answers_cache_bytes: 0, ..Default::default() });
+    let app = router(off);
+    get(&app, "/search/?q=8+boulevard+du+port+amiens").await;
+    get(&app, "/search/?q=8+boulevard+du+port+amiens").await;
+    assert_eq!(hits(&get(&app, "/metrics").await.text()), 0);
+}
+
 #[tokio::test]
 async fn a_slow_request_times_out_with_json() {
     // The timeout middleware of the router, around a handler slower than the limit.

@@ -1,0 +1,68 @@
+//! The whole in-process path of a `/search/` request, without the socket: routing, the
+//! middleware, parameter parsing, the engine and the JSON body, for the query mix of the addok
+//! harness (`search-mix.txt`). For profiling what a request costs besides the engine:
+//!
+//! ```sh
+//! cargo run --release -p geocommun-server --example search_path -- QUERIES FILES
+//! valgrind --tool=callgrind --toggle-collect='search_path::timed' \
+//!   target/release/examples/search_path QUERIES FILES     # instructions, noise-free
+//! ```
+//! The mix is run once untimed first (caches filled, as on a server under load).
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr, clippy::pedantic)]
+use std::time::Instant;
+
+use axum::body::Body;
+use geocommun_import::{Importer, Source};
+use geocommun_search::{Engine, SegmentBuilder};
+use geocommun_server::{AppState, ServerConfig, router};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let mut imp = Importer::new(None);
+    for f in args[2].split(',') {
+        imp.read(&Source::parse(f), &mut |_| {}).unwrap();
+    }
+    let mut b = SegmentBuilder::new();
+    b.add_communes(&imp.finish());
+    let app = router(AppState::new(Engine::from_segment(b.finish()), ServerConfig::default()));
+    let text = std::fs::read_to_string(&args[1]).unwrap();
+    let paths: Vec<String> = text
+        .lines()
+        .map(|q| {
+            format!(
+                "/search/?q={}",
+                form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+            )
+        })
+        .collect();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut bytes = 0usize;
+    for p in &paths {
+        bytes += rt.block_on(timed(&app, p));
+    }
+    let t = Instant::now();
+    for p in &paths {
+        bytes += rt.block_on(timed(&app, p));
+    }
+    let el = t.elapsed();
+    eprintln!(
+        "{} requests in {el:?}: {:.1} us each, {} bytes of JSON",
+        paths.len(),
+        el.as_secs_f64() * 1e6 / paths.len() as f64,
+        bytes / 2
+    );
+}
+
+/// One request, its body read to the end.
+#[inline(never)]
+async fn timed(app: &axum::Router, path: &str) -> usize {
+    let req = axum::http::Request::get(path).body(Body::empty()).unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    assert!(resp.status().is_success(), "{path}: {}", resp.status());
+    resp.into_body().collect().await.unwrap().to_bytes().len()
+}
