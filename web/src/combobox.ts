@@ -58,6 +58,9 @@ export function combobox<T>(o: ComboboxOptions<T>): Combobox {
   const list = h('ul', { id: listId, role: 'listbox', 'aria-label': o.label, class: 'cb-list', hidden: true });
   const status = h('p', { id: statusId, class: 'visually-hidden', role: 'status', 'aria-live': 'polite' });
   const error = h('p', { id: errorId, class: 'field-error', 'aria-live': 'assertive' });
+  // The region where a form shows the server's messages about this field (forms.ts).
+  error.dataset.errorFor = o.name ?? 'q';
+  input.dataset.field = o.name ?? 'q';
 
   function setActive(i: number): void {
     active = i;

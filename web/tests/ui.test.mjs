@@ -234,6 +234,21 @@ test('a commune signs in with the code sent to the mairie', async () => {
   await page.getByRole('link', { name: 'Éditer ma commune' }).click();
   await page.waitForURL(/\/editeur$/);
   const commune = page.getByRole('combobox', { name: 'Commune' });
+  // A commune whose mairie has no e-mail in the directory: the server's refusal, next to the field.
+  await commune.click();
+  await page.keyboard.type('pantin', { delay: 25 });
+  await page.getByRole('option', { name: /Pantin \(93055\)/ }).click();
+  const noMail = page.waitForResponse((r) => r.url().endsWith('/editor/sign-in'));
+  await page.getByRole('button', { name: 'Recevoir un code par courriel' }).click();
+  const refusedSignIn = await noMail;
+  assert.equal(refusedSignIn.status(), 409);
+  const noMailMessage = messagesOf(await refusedSignIn.json())[0];
+  await page.locator('[data-error-for="commune"]').filter({ hasText: noMailMessage }).waitFor();
+  assert.equal(await commune.getAttribute('aria-invalid'), 'true');
+  assert.equal(smtp.mails.length, 0, 'no mail for a commune without an address in the directory');
+  await shot('editor-sign-in-refused');
+  await checkA11y('editor sign-in with a refusal');
+  await commune.fill('');
   await commune.click();
   await page.keyboard.type('bondy', { delay: 25 });
   await page.getByRole('option', { name: /Bondy \(93010\)/ }).waitFor();

@@ -138,7 +138,6 @@ export async function signIn(ctx: PageContext): Promise<void> {
       cb.setError(null);
     },
   });
-  cb.input.dataset.field = 'commune';
   cb.input.addEventListener('input', () => {
     chosen = null;
   });
