@@ -66,7 +66,7 @@ const fr = {
   'commune.code': 'Code INSEE',
   'commune.addresses': 'Adresses',
   'commune.certified': 'Part certifiée',
-  'commune.certifiedValue': '{share} ({n} adresses certifiées par la commune)',
+  'commune.certifiedValue': '{share} ([count:{n} adresse certifiée|{n} adresses certifiées] par la commune)',
   'commune.streets': 'Voies',
   'commune.lieuxDits': 'Lieux-dits',
   'commune.source': 'Source',
@@ -270,7 +270,7 @@ const en: Record<Key, string> = {
   'commune.code': 'INSEE code',
   'commune.addresses': 'Addresses',
   'commune.certified': 'Certified share',
-  'commune.certifiedValue': '{share} ({n} addresses certified by the commune)',
+  'commune.certifiedValue': '{share} ([count:{n} address|{n} addresses] certified by the commune)',
   'commune.streets': 'Streets',
   'commune.lieuxDits': 'Lieux-dits',
   'commune.source': 'Source',
@@ -421,11 +421,12 @@ export function lang(): Lang {
  * the number `params.n`, then `{name}` placeholders are replaced. */
 export function t(key: Key, params: Record<string, string> = {}): string {
   const text = dictionaries[current][key] ?? fr[key] ?? key;
+  if (!text.includes('[')) return text.replace(/\{(\w+)\}/g, (m, k: string) => params[k] ?? m);
   const rules = new Intl.PluralRules(current);
   return text
     .replace(/\[(\w+):([^|\]]*)\|([^\]]*)\]/g, (m, k: string, one: string, other: string) => {
       const n = Number(params[k]);
-      return Number.isFinite(n) ? (rules.select(n) === 'one' ? one : other) : m;
+      return Number.isFinite(n) && rules.select(n) === 'one' ? one : other;
     })
     .replace(/\{(\w+)\}/g, (m, k: string) => params[k] ?? m);
 }

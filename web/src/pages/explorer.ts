@@ -253,7 +253,7 @@ export async function commune(ctx: PageContext): Promise<void> {
       dl([
         [t('commune.code'), s.code],
         [t('commune.addresses'), formatNumber(s.adresses)],
-        [t('commune.certified'), t('commune.certifiedValue', { share: formatPercent(s.part_certifiee), n: formatNumber(s.certifiees) })],
+        [t('commune.certified'), t('commune.certifiedValue', { share: formatPercent(s.part_certifiee), n: formatNumber(s.certifiees), count: String(s.certifiees) })],
         [t('commune.streets'), formatNumber(s.voies)],
         [t('commune.lieuxDits'), formatNumber(s.lieux_dits)],
         [t('commune.source'), s.source === 'bal' ? t('commune.sourceBal') : t('commune.sourceBan')],
