@@ -424,7 +424,7 @@ export function t(key: Key, params: Record<string, string> = {}): string {
   if (!text.includes('[')) return text.replace(/\{(\w+)\}/g, (m, k: string) => params[k] ?? m);
   const rules = new Intl.PluralRules(current);
   return text
-    .replace(/\[(\w+):([^|\]]*)\|([^\]]*)\]/g, (m, k: string, one: string, other: string) => {
+    .replace(/\[(\w+):([^|\]]*)\|([^\]]*)\]/g, (_m, k: string, one: string, other: string) => {
       const n = Number(params[k]);
       return Number.isFinite(n) && rules.select(n) === 'one' ? one : other;
     })
