@@ -501,3 +501,7 @@ test('English is available', async () => {
   await page.getByRole('button', { name: 'Français' }).click();
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'fr');
 });
+
+test('no page raised an uncaught error', () => {
+  assert.deepEqual(figures.pageErrors ?? [], []);
+});
