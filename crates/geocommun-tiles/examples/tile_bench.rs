@@ -6,7 +6,10 @@
 //! cargo run --release -p geocommun-tiles --example tile_bench -- FILES   # other address files
 //! ```
 //! `ROUNDS=N` repeats the Paris set N times (default 20); `SAMPLE=N` sizes the random sample
-//! (default 5000). Data from `GEOCOMMUN_DATA_DIR` (default `../shared/data`).
+//! (default 5000); `ONLY_Z14=1` measures the z14 Paris set only (for profilers: with
+//! `valgrind --tool=callgrind --toggle-collect='*TileIndex*render*'`, instruction and cache
+//! miss counts do not depend on what else the machine runs). Data from `GEOCOMMUN_DATA_DIR`
+//! (default `../shared/data`).
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::pedantic)]
 
 use std::path::PathBuf;
@@ -117,6 +120,9 @@ fn main() {
     let paris: Vec<TileId> =
         (nw.x..=se.x).flat_map(|x| (nw.y..=se.y).map(move |y| TileId { z: 14, x, y })).collect();
     report("z14 over Paris", &paris, &index, rounds);
+    if std::env::var_os("ONLY_Z14").is_some() {
+        return;
+    }
     for z in [15u8, 16] {
         let nw = TileId::at_lonlat(z, west, north);
         let se = TileId::at_lonlat(z, east, south);

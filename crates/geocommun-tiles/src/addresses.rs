@@ -85,6 +85,19 @@ fn push_text(text: &mut String, s: &str) -> Span {
     Span { start, end: text.len() as u32 }
 }
 
+/// The Morton (Z-order) code of a point: its x and y bits interleaved.
+fn morton(p: WorldPoint) -> u64 {
+    fn spread(v: u32) -> u64 {
+        let mut v = u64::from(v);
+        v = (v | (v << 16)) & 0x0000_ffff_0000_ffff;
+        v = (v | (v << 8)) & 0x00ff_00ff_00ff_00ff;
+        v = (v | (v << 4)) & 0x0f0f_0f0f_0f0f_0f0f;
+        v = (v | (v << 2)) & 0x3333_3333_3333_3333;
+        (v | (v << 1)) & 0x5555_5555_5555_5555
+    }
+    spread(p[0]) | (spread(p[1]) << 1)
+}
+
 fn world(p: LonLat) -> Option<WorldPoint> {
     p.is_valid().then(|| [world_x(p.lon), world_y(p.lat)])
 }
@@ -127,24 +140,21 @@ fn street_point(street: &geocommun_model::Street) -> Option<LonLat> {
 
 impl CommuneTiles {
     /// Builds the points of one commune. Positions with invalid coordinates are left out.
+    ///
+    /// Records are laid out in space order (Morton order of the address's main position): the
+    /// points of one tile are then close in memory, records and text alike, and cutting a tile
+    /// reads memory mostly in sequence instead of jumping across the commune.
     pub fn build(commune: &CommuneAddresses) -> Self {
-        let mut text = String::new();
-        let mut addresses = Vec::with_capacity(commune.address_count());
-        let mut positions = Vec::with_capacity(commune.address_count());
-        let mut streets = Vec::with_capacity(commune.streets.len());
+        struct Pending<'a> {
+            key: u64,
+            address: &'a geocommun_model::Address,
+            positions: Vec<(WorldPoint, PositionKind, bool)>,
+        }
+        let mut pending: Vec<Pending<'_>> = Vec::with_capacity(commune.address_count());
+        let mut named: Vec<(u64, WorldPoint, &geocommun_model::Street)> = Vec::new();
         for street in &commune.streets {
             if let Some(p) = street_point(street).and_then(world) {
-                let id = match (&street.ban_id, &street.code) {
-                    (Some(b), _) => b.to_string(),
-                    (None, Some(c)) => c.clone(),
-                    (None, None) => String::new(),
-                };
-                streets.push(StreetRec {
-                    point: p,
-                    name: push_text(&mut text, &street.name),
-                    id: push_text(&mut text, &id),
-                    lieu_dit: street.kind == StreetKind::LieuDit,
-                });
+                named.push((morton(p), p, street));
             }
             for a in &street.addresses {
                 // The first valid position of the best kind is the principal one.
@@ -153,32 +163,50 @@ impl CommuneTiles {
                     .iter()
                     .filter(|p| p.point.is_valid())
                     .min_by_key(|p| p.kind.priority());
-                let index = addresses.len() as u32;
                 let mut any = false;
+                let mut positions = Vec::with_capacity(a.positions.len());
                 for pos in &a.positions {
                     let Some(point) = world(pos.point) else { continue };
                     let principal =
                         !any && best.is_some_and(|b| b.kind == pos.kind && b.point == pos.point);
                     any |= principal;
-                    positions.push(PositionRec {
-                        point,
-                        address: index,
-                        kind: pos.kind,
-                        principal,
-                    });
+                    positions.push((point, pos.kind, principal));
                 }
-                let numero = push_text(&mut text, &a.numero.to_string());
-                let cle = match (&a.ban_id, &a.cle_interop) {
-                    (None, Some(c)) => push_text(&mut text, c),
-                    _ => Span::default(),
-                };
-                addresses.push(AddressRec {
-                    numero,
-                    ban_id: a.ban_id,
-                    cle,
-                    certified: a.certified,
-                });
+                let key = positions.iter().find(|p| p.2).map_or(u64::MAX, |p| morton(p.0));
+                pending.push(Pending { key, address: a, positions });
             }
+        }
+        pending.sort_by_key(|p| p.key);
+        named.sort_by_key(|n| n.0);
+
+        let mut text = String::new();
+        let mut addresses = Vec::with_capacity(pending.len());
+        let mut positions = Vec::with_capacity(pending.len());
+        for (index, p) in pending.iter().enumerate() {
+            let a = p.address;
+            let numero = push_text(&mut text, &a.numero.to_string());
+            let cle = match (&a.ban_id, &a.cle_interop) {
+                (None, Some(c)) => push_text(&mut text, c),
+                _ => Span::default(),
+            };
+            addresses.push(AddressRec { numero, ban_id: a.ban_id, cle, certified: a.certified });
+            for &(point, kind, principal) in &p.positions {
+                positions.push(PositionRec { point, address: index as u32, kind, principal });
+            }
+        }
+        let mut streets = Vec::with_capacity(named.len());
+        for (_, point, street) in named {
+            let id = match (&street.ban_id, &street.code) {
+                (Some(b), _) => b.to_string(),
+                (None, Some(c)) => c.clone(),
+                (None, None) => String::new(),
+            };
+            streets.push(StreetRec {
+                point,
+                name: push_text(&mut text, &street.name),
+                id: push_text(&mut text, &id),
+                lieu_dit: street.kind == StreetKind::LieuDit,
+            });
         }
         let all = positions.iter().map(|p| p.point).chain(streets.iter().map(|s| s.point));
         let bbox = all.fold(None, |b: Option<[u32; 4]>, p| {

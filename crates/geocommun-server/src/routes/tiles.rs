@@ -42,6 +42,33 @@ fn etag(body: &[u8]) -> HeaderValue {
     HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("W/\"0\""))
 }
 
+/// Whether the client takes gzip (`Accept-Encoding: gzip` or `*`, not with `q=0`).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).any(|v| {
+        v.split(',').any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("");
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()).is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+    })
+}
+
+/// The tile gzip-compressed at level 1: a dense tile (300 KB in central Paris) compresses in
+/// about a millisecond to ≈ 30 % of its size, where the default level would take several times
+/// longer for a few percent more (tiles are mostly varints and identifiers).
+fn gzip_fast(body: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 3),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(body).ok()?;
+    enc.finish().ok()
+}
+
 /// Whether `If-None-Match` names this ETag (weak comparison, `*` matches anything).
 fn not_modified(headers: &HeaderMap, tag: &HeaderValue) -> bool {
     let strip = |s: &str| s.trim().trim_start_matches("W/").to_owned();
@@ -102,15 +129,29 @@ pub async fn tile(
     if not_modified(&headers, &tag) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag), cache]).into_response());
     }
-    Ok((
+    let mut response = (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(geocommun_tiles::CONTENT_TYPE)),
             (header::ETAG, tag),
+            (header::VARY, HeaderValue::from_static("accept-encoding")),
             cache,
         ],
-        Body::from(body),
+        Body::empty(),
     )
-        .into_response())
+        .into_response();
+    // Compressed here, fast, rather than by the compression layer at its default level (which
+    // leaves a response that already has a Content-Encoding alone).
+    let gzipped = accepts_gzip(&headers).then(|| gzip_fast(&body)).flatten();
+    *response.body_mut() = match gzipped {
+        Some(gz) => {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            Body::from(gz)
+        }
+        None => Body::from(body),
+    };
+    Ok(response)
 }
 
 /// The origin the client reached us at (`http://127.0.0.1:7878`), for the style's absolute URLs:
@@ -319,6 +360,21 @@ mod tests {
         assert!(not_modified(&h, &tag));
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("W/\"0-00000000\""));
         assert!(!not_modified(&h, &tag));
+    }
+
+    #[test]
+    fn gzip_is_sent_to_clients_that_take_it() {
+        let with = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(v));
+            accepts_gzip(&h)
+        };
+        assert!(with("gzip, deflate, br"));
+        assert!(with("br;q=1.0, gzip;q=0.8"));
+        assert!(with("*"));
+        assert!(!with("gzip;q=0"));
+        assert!(!with("br, deflate"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
     }
 
     #[test]
