@@ -362,14 +362,19 @@ impl AddressIndex {
                     }
                     let a = &ct.addresses[pos.address as usize];
                     let id = match a.ban_id {
-                        Some(ban) => {
-                            Some(adresses.owned_value((ci, pos.address), || ban.to_string()))
-                        }
-                        None if a.cle.end > a.cle.start => Some(
-                            adresses.owned_value((ci, pos.address), || ct.text(a.cle).to_owned()),
-                        ),
+                        Some(ban) => Some(ban.to_string()),
+                        None if a.cle.end > a.cle.start => Some(ct.text(a.cle).to_owned()),
                         None => None,
                     };
+                    // Below SECONDARY_POSITION_MIN_ZOOM an address has one feature: its id is
+                    // a value of its own. Above, its positions share it.
+                    let id = id.map(|id| {
+                        if secondary {
+                            adresses.owned_value((ci, pos.address), || id)
+                        } else {
+                            adresses.unique_value(id)
+                        }
+                    });
                     let mut fixed = |slot: &mut Option<u32>, v: Prop<'a>| {
                         *slot.get_or_insert_with(|| adresses.tag_value(v))
                     };

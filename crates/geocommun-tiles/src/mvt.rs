@@ -80,11 +80,16 @@ impl<'a> LayerBuilder<'a> {
         })
     }
 
+    /// A string value known to be used by this feature only (no lookup, no deduplication).
+    pub fn unique_value(&mut self, value: String) -> u32 {
+        self.values.push(Value { string_value: Some(value), ..Value::default() });
+        self.values.len() as u32 - 1
+    }
+
     /// Makes room for `features` more features, most with a value of their own.
     pub fn reserve(&mut self, features: usize) {
         self.features.reserve(features);
         self.values.reserve(features);
-        self.owned.reserve(features);
     }
 
     /// Adds a feature; `props[i]` is the value of key `i` of the layer (`None`: absent).
