@@ -644,10 +644,9 @@ impl<'s> SegmentQuery<'s> {
         let (cands, secondary) = self.candidates(filters, center);
         let n_toks = self.toks.len();
         let mut best = vec![0.0f32; n_toks];
-        // What each scored document matched (`n_toks` per entry of `first`), for the second
-        // pass to read instead of scoring the document again.
-        let mut bests: Vec<f32> = Vec::with_capacity(cands.len() * n_toks);
-        let mut first: Vec<(f32, f32, f32, u32, u32)> = Vec::with_capacity(cands.len());
+        // The best candidates for the second pass, kept as they are scored, with what each
+        // matched for the second pass to read instead of scoring the document again.
+        let mut top = TopK::new(RERANK_CANDIDATES.max(limit * 2), n_toks);
         let mut top_text = 0.0f32;
         for (pass, list) in [cands, secondary].iter().enumerate() {
             if pass == 1 && top_text >= SECONDARY_BELOW {
@@ -666,19 +665,12 @@ impl<'s> SegmentQuery<'s> {
                 }
                 top_text = top_text.max(text);
                 let pre = 0.8 * text + 0.2 * name_cov + 0.05 * self.hot.doc_importance[d as usize];
-                first.push((pre, text, name_cov, d, first.len() as u32));
-                bests.extend_from_slice(&best);
+                top.offer(Kept { pre, text, name_cov, doc: d, slot: 0 }, &best);
             }
         }
-        // Keep the best for the second pass; ties by importance (lower id = more important).
-        let keep = RERANK_CANDIDATES.max(limit * 2);
-        if first.len() > keep {
-            first.select_nth_unstable_by(keep, |a, b| b.0.total_cmp(&a.0).then(a.3.cmp(&b.3)));
-            first.truncate(keep);
-        }
-        let mut out = Vec::with_capacity(first.len());
+        let mut out = Vec::with_capacity(top.heap.len());
         let has_numbers = self.toks.iter().any(|t| matches!(t.tok.kind, TokKind::Number { .. }));
-        for &(_, text, name_cov, d, at) in &first {
+        for &Kept { text, name_cov, doc: d, slot, .. } in &top.heap {
             let kind = seg.doc_kind(d);
             if !has_numbers {
                 if !filters.wants_housenumber_only() {
@@ -686,8 +678,7 @@ impl<'s> SegmentQuery<'s> {
                 }
                 continue;
             }
-            let at = at as usize * n_toks;
-            let best = &bests[at..at + n_toks];
+            let best = top.best(slot);
             let hn =
                 if kind == DocKind::Municipality { None } else { self.match_housenumber(d, best) };
             if filters.wants_housenumber_only() && hn.is_none() {
@@ -733,6 +724,83 @@ impl<'s> SegmentQuery<'s> {
             None => (0.0, (sim + 0.1 * importance) / 1.1),
         };
         Scored { doc: d, hn, score, text, name_cov, geo, hn_quality }
+    }
+}
+
+/// A candidate kept for the second pass: its first-pass score (`pre`), text score, name
+/// coverage, and where its matched qualities are in [`TopK::bests`].
+#[derive(Clone, Copy, Debug)]
+struct Kept {
+    pre: f32,
+    text: f32,
+    name_cov: f32,
+    doc: u32,
+    slot: u32,
+}
+
+/// The order of [`TopK`]'s heap: the worse candidate is the greater (lower `pre`, then the
+/// less important document, a higher id), so the heap's top is the first to leave.
+impl Ord for Kept {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.pre.total_cmp(&self.pre).then(self.doc.cmp(&other.doc))
+    }
+}
+
+impl PartialOrd for Kept {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Kept {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Kept {}
+
+/// The `k` best candidates by first-pass score (ties: the more important document), chosen
+/// while scoring: a candidate worse than the worst kept one costs one comparison, and the
+/// qualities it matched are copied only when it is kept, into the slot of the one it replaces.
+/// A document is offered once, so the set is the one a sort of every candidate would give.
+struct TopK {
+    k: usize,
+    n_toks: usize,
+    heap: std::collections::BinaryHeap<Kept>,
+    /// `n_toks` qualities per slot.
+    bests: Vec<f32>,
+}
+
+impl TopK {
+    fn new(k: usize, n_toks: usize) -> Self {
+        Self {
+            k,
+            n_toks,
+            heap: std::collections::BinaryHeap::with_capacity(k),
+            bests: Vec::with_capacity(k * n_toks),
+        }
+    }
+
+    fn offer(&mut self, mut c: Kept, best: &[f32]) {
+        if self.heap.len() < self.k {
+            c.slot = self.heap.len() as u32;
+            self.bests.extend_from_slice(best);
+            self.heap.push(c);
+            return;
+        }
+        let Some(mut worst) = self.heap.peek_mut() else { return };
+        if c < *worst {
+            c.slot = worst.slot;
+            let at = c.slot as usize * self.n_toks;
+            self.bests[at..at + self.n_toks].copy_from_slice(best);
+            *worst = c;
+        }
+    }
+
+    fn best(&self, slot: u32) -> &[f32] {
+        let at = slot as usize * self.n_toks;
+        &self.bests[at..at + self.n_toks]
     }
 }
 

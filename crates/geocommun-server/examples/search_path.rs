@@ -7,7 +7,9 @@
 //! valgrind --tool=callgrind --toggle-collect='search_path::timed' \
 //!   target/release/examples/search_path QUERIES FILES     # instructions, noise-free
 //! ```
-//! The mix is run once untimed first (caches filled, as on a server under load).
+//! The mix is run once untimed first (caches filled, as on a server under load). The answers
+//! cache is off, so that every request runs the engine; `CACHE=1` turns it on (every timed
+//! request is then a hit).
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr, clippy::pedantic)]
 use std::time::Instant;
 
@@ -23,13 +25,21 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let mut imp = Importer::new(None);
+    // The administrative reference, as `serve` loads it (commune names, arrondissements).
+    let admin =
+        std::env::var("GEOCOMMUN_ADMIN_DIR").unwrap_or_else(|_| "../shared/data/admin".into());
+    let admin = geocommun_import::load_admin_dir(std::path::Path::new(&admin)).ok();
+    let mut imp = Importer::new(admin.as_ref());
     for f in args[2].split(',') {
         imp.read(&Source::parse(f), &mut |_| {}).unwrap();
     }
     let mut b = SegmentBuilder::new();
     b.add_communes(&imp.finish());
-    let app = router(AppState::new(Engine::from_segment(b.finish()), ServerConfig::default()));
+    let mut config = ServerConfig::default();
+    if std::env::var_os("CACHE").is_none() {
+        config.answers_cache_bytes = 0;
+    }
+    let app = router(AppState::new(Engine::from_segment(b.finish()), config));
     let text = std::fs::read_to_string(&args[1]).unwrap();
     let paths: Vec<String> = text
         .lines()
@@ -42,12 +52,21 @@ fn main() {
         .collect();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let mut bytes = 0usize;
+    let mut dump = String::new();
     for p in &paths {
-        bytes += rt.block_on(timed(&app, p));
+        let body = rt.block_on(request(&app, p));
+        bytes += body.len();
+        dump.push_str(std::str::from_utf8(&body).unwrap());
+        dump.push('\n');
+    }
+    // `DUMP=FILE` writes every answer, one per line: two builds give the same answers when
+    // their files are the same.
+    if let Some(f) = std::env::var_os("DUMP") {
+        std::fs::write(f, dump).unwrap();
     }
     let t = Instant::now();
     for p in &paths {
-        bytes += rt.block_on(timed(&app, p));
+        bytes += rt.block_on(timed(&app, p)).len();
     }
     let el = t.elapsed();
     eprintln!(
@@ -58,11 +77,16 @@ fn main() {
     );
 }
 
-/// One request, its body read to the end.
+/// One timed request (a function of its own for `--toggle-collect`).
 #[inline(never)]
-async fn timed(app: &axum::Router, path: &str) -> usize {
+async fn timed(app: &axum::Router, path: &str) -> bytes::Bytes {
+    request(app, path).await
+}
+
+/// One request, its body read to the end.
+async fn request(app: &axum::Router, path: &str) -> bytes::Bytes {
     let req = axum::http::Request::get(path).body(Body::empty()).unwrap();
     let resp = app.clone().oneshot(req).await.unwrap();
     assert!(resp.status().is_success(), "{path}: {}", resp.status());
-    resp.into_body().collect().await.unwrap().to_bytes().len()
+    resp.into_body().collect().await.unwrap().to_bytes()
 }

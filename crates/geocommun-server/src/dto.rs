@@ -8,6 +8,8 @@ use utoipa::ToSchema;
 use crate::params::FilterEcho;
 use crate::projection::legal_xy;
 
+mod geocodejson;
+
 /// Rounds to 6 decimals (about 0.1 m for degrees; what addok prints for scores).
 pub fn round6(v: f64) -> f64 {
     (v * 1e6).round() / 1e6
@@ -242,10 +244,11 @@ impl Properties {
 
 impl FeatureCollection {
     /// The JSON body, serialised into one buffer sized for the features (axum's `Json` starts
-    /// at 128 bytes and grows several times for a page of results).
+    /// at 128 bytes and grows several times for a page of results), by the hot-path writer of
+    /// [`geocodejson`]: the same bytes as `serde_json::to_writer`.
     pub fn to_json(&self) -> Result<bytes::Bytes, crate::error::ApiError> {
         let mut buf = Vec::with_capacity(512 + 768 * self.features.len());
-        serde_json::to_writer(&mut buf, self).map_err(|e| {
+        geocodejson::write(self, &mut buf).map_err(|e| {
             tracing::error!(error = %e, "serialising a FeatureCollection");
             crate::error::ApiError::internal()
         })?;

@@ -125,3 +125,33 @@ async fn the_csv_route_finds_a_sample_of_real_addresses() {
     assert!(ok * 100 >= n * 99, "{ok}/{n} ok");
     assert!(found * 100 >= n * 95, "{found}/{n} found their own id");
 }
+
+/// The hot-path GeoCodeJSON writer (`FeatureCollection::to_json`) gives the bytes of the
+/// derived serde serialisation on real answers: every kind of result, filters echoed, a bias
+/// point, districts and Lambert-93 coordinates, reverse with distances.
+#[test]
+fn answers_are_written_as_serde_json_writes_them() {
+    use geocommun_server::params::{Defaults, Pairs, parse_reverse, parse_search};
+    use geocommun_server::routes::geocode::{run_reverse, run_search};
+    let state = AppState::new(paris_engine().clone(), ServerConfig::default());
+    for q in [
+        "q=1+avenue+du+general+lemonnier+75001+paris",
+        "q=12+rue+de+rivolli+pari&limit=20",
+        "q=paris",
+        "q=rue+de+rivoli&type=street&postcode=75001",
+        "q=11+rue+pl&lat=48.85&lon=2.35&citycode=75111+75112",
+        "q=75006+paris&type=municipality",
+        "q=8bis+rue+saint+antoine",
+    ] {
+        let params = parse_search(&Pairs::parse(Some(q)), Defaults::SEARCH).unwrap();
+        let fc = run_search(&state, &params).unwrap();
+        assert!(!fc.features.is_empty(), "{q}");
+        assert_eq!(fc.to_json().unwrap(), serde_json::to_vec(&fc).unwrap(), "{q}");
+    }
+    for q in ["lon=2.330113&lat=48.861299&limit=10", "lon=2.35&lat=48.85&type=street"] {
+        let params = parse_reverse(&Pairs::parse(Some(q)), Defaults::REVERSE).unwrap();
+        let fc = run_reverse(&state, &params);
+        assert!(!fc.features.is_empty(), "{q}");
+        assert_eq!(fc.to_json().unwrap(), serde_json::to_vec(&fc).unwrap(), "{q}");
+    }
+}
