@@ -47,6 +47,22 @@ pub(super) fn write(fc: &FeatureCollection, out: &mut Vec<u8>) -> serde_json::Re
     Ok(())
 }
 
+/// Whether a string has a byte JSON escapes (a control character, `"` or `\\`), tested eight
+/// bytes at a time (the classic "has a zero byte" / "has a byte less than n" word tricks).
+fn needs_escape(s: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS != 0;
+    let (chunks, rest) = s.as_chunks::<8>();
+    chunks.iter().any(|c| {
+        let v = u64::from_ne_bytes(*c);
+        // Bytes < 0x20 (no false positive: a byte ≥ 0x80 has its high bit set in `v`).
+        v.wrapping_sub(0x20 * ONES) & !v & HIGHS != 0
+            || has_zero(v ^ (u64::from(b'"') * ONES))
+            || has_zero(v ^ (u64::from(b'\\') * ONES))
+    }) || rest.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
 struct Writer<'a> {
     out: &'a mut Vec<u8>,
 }
@@ -58,7 +74,7 @@ impl Writer<'_> {
 
     /// A JSON string: copied between quotes when nothing in it needs escaping.
     fn str(&mut self, s: &str) -> serde_json::Result<()> {
-        if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        if needs_escape(s.as_bytes()) {
             return serde_json::to_writer(&mut *self.out, s);
         }
         self.out.reserve(s.len() + 2);
@@ -214,6 +230,30 @@ mod tests {
         let mut fast = Vec::new();
         write(fc, &mut fast).unwrap();
         (String::from_utf8(fast).unwrap(), serde_json::to_string(fc).unwrap())
+    }
+
+    /// Every byte that needs escaping is found at every position of a chunk and of the rest,
+    /// and no other byte (ASCII, UTF-8) is taken for one.
+    #[test]
+    fn finds_every_byte_to_escape_and_no_other() {
+        let base = "Rue de l'Église Saint-Éloi 75012 Paris, 12e";
+        for len in 0..base.len() {
+            let Some(plain) = base.get(..len) else { continue };
+            assert!(!needs_escape(plain.as_bytes()), "{plain:?}");
+            for at in 0..=len {
+                if !plain.is_char_boundary(at) {
+                    continue;
+                }
+                for c in ['"', '\\', '\n', '\t', '\u{0}', '\u{1f}'] {
+                    let s = format!("{}{c}{}", &plain[..at], &plain[at..]);
+                    assert!(needs_escape(s.as_bytes()), "{s:?}");
+                }
+            }
+        }
+        for b in 0u8..=0x7f {
+            let s = [b'a', b'b', b'c', b, b'e', b'f', b'g', b'h', b'i'];
+            assert_eq!(needs_escape(&s), b < 0x20 || b == b'"' || b == b'\\', "{b}");
+        }
     }
 
     #[test]
