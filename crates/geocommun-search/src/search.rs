@@ -1170,6 +1170,32 @@ mod tests {
     use crate::build::build_segment;
     use crate::query::ParsedQuery;
 
+    /// The heap keeps the set a full sort keeps (score descending, then the lower document id),
+    /// with each kept candidate's own matched qualities, ties included.
+    #[test]
+    fn top_k_keeps_what_a_sort_keeps() {
+        let scores: Vec<f32> = (0..500u32).map(|i| ((i * 7919) % 97) as f32 / 97.0).collect();
+        for k in [1, 5, 40, 499, 500, 600] {
+            let mut top = TopK::new(k, 2);
+            for (d, &pre) in scores.iter().enumerate() {
+                let kept = Kept { pre, text: pre, name_cov: 0.0, doc: d as u32, slot: 0 };
+                top.offer(kept, &[pre, d as f32]);
+            }
+            let mut got: Vec<u32> = top.heap.iter().map(|c| c.doc).collect();
+            got.sort_unstable();
+            let mut want: Vec<u32> = (0..scores.len() as u32).collect();
+            want.sort_by(|&a, &b| {
+                scores[b as usize].total_cmp(&scores[a as usize]).then(a.cmp(&b))
+            });
+            want.truncate(k);
+            want.sort_unstable();
+            assert_eq!(got, want, "k {k}");
+            for c in &top.heap {
+                assert_eq!(top.best(c.slot), &[c.pre, c.doc as f32]);
+            }
+        }
+    }
+
     /// Both ways of intersecting give the same documents, in the same order, on lists long
     /// enough to reach the cap and with a multi-term prefix ("cha…") as the second token.
     #[test]
