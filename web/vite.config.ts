@@ -14,7 +14,8 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: false,
     target: 'es2022',
-    // maplibre-gl is one ~1 MB chunk, loaded after the first paint.
+    // maplibre-gl is one ~1 MB chunk, loaded after the first paint (stored gzip-compressed by
+    // scripts/precompress.mjs).
     chunkSizeWarningLimit: 1200,
   },
   server: {

@@ -115,30 +115,63 @@ async fn index(headers: HeaderMap) -> Response {
     page(&headers, StatusCode::OK)
 }
 
-async fn asset(Path(path): Path<String>) -> Response {
+async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     let name = format!("assets/{path}");
-    let Some(file) = Dist::get(&name) else {
-        return ApiError::new(
-            ErrorCode::NotFound,
-            format!(
-                "no UI asset {}: the page that asked for it is older than this server; reload it",
-                crate::params::echo(&name)
-            ),
-        )
-        .into_response();
+    // The largest assets are stored gzip-compressed (web/scripts/precompress.mjs).
+    let (file, gzipped) = match Dist::get(&name) {
+        Some(f) => (f, false),
+        None => match Dist::get(&format!("{name}.gz")) {
+            Some(f) => (f, true),
+            None => {
+                return ApiError::new(
+                    ErrorCode::NotFound,
+                    format!(
+                        "no UI asset {}: the page that asked for it is older than this server; \
+                         reload it",
+                        crate::params::echo(&name)
+                    ),
+                )
+                .into_response();
+            }
+        },
     };
-    let mime = file.metadata.mimetype();
-    // Module workers need a JavaScript type (mime_guess has no entry for `.mjs` everywhere).
+    // The type of the name asked for (not of its `.gz`). Module workers need a JavaScript
+    // type (mime_guess has no entry for `.mjs` everywhere).
     let ext = std::path::Path::new(&name).extension().and_then(|e| e.to_str()).unwrap_or("");
     let mime = if ext.eq_ignore_ascii_case("mjs") || ext.eq_ignore_ascii_case("js") {
         "text/javascript; charset=utf-8"
+    } else if gzipped {
+        if ext.eq_ignore_ascii_case("css") { "text/css" } else { "application/octet-stream" }
     } else {
-        mime
+        file.metadata.mimetype()
     };
-    let mut res = file.data.into_owned().into_response();
+    let accepts_gzip =
+        headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+            v.split(',').any(|e| e.split(';').next().is_some_and(|e| e.trim() == "gzip"))
+        });
+    let mut res = match (gzipped, accepts_gzip) {
+        (false, _) | (true, true) => file.data.into_owned().into_response(),
+        (true, false) => {
+            let mut plain = Vec::new();
+            if let Err(e) = std::io::Read::read_to_end(
+                &mut flate2::read::GzDecoder::new(&*file.data),
+                &mut plain,
+            ) {
+                tracing::error!(asset = %name, error = %e, "decompressing an embedded UI asset");
+                return ApiError::internal().into_response();
+            }
+            plain.into_response()
+        }
+    };
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(mime) {
         h.insert(header::CONTENT_TYPE, v);
+    }
+    if gzipped {
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        if accepts_gzip {
+            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

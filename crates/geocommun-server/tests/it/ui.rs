@@ -96,6 +96,39 @@ async fn assets_are_served_with_an_immutable_cache_and_their_type() {
     assert!(msg.contains("reload"), "{msg}");
 }
 
+/// The largest asset (maplibre-gl's chunk) is stored gzip-compressed: a browser gets it as it
+/// is stored, with `Content-Encoding: gzip`, and a client that does not accept gzip gets the
+/// same script decompressed, both under the name the pages ask for.
+#[tokio::test]
+async fn precompressed_assets_are_served_compressed_or_plain() {
+    use std::io::Read as _;
+    let app = app();
+    let files = geocommun_server::ui::files();
+    let stored = files.iter().find(|f| f.ends_with(".js.gz")).expect("a precompressed script");
+    let uri = format!("/{}", stored.trim_end_matches(".gz"));
+    let req =
+        Request::get(&uri).header("accept-encoding", "br, gzip;q=0.9").body(Body::empty()).unwrap();
+    let gz = send(&app, req).await;
+    assert_eq!(gz.status, 200, "{uri}");
+    assert_eq!(gz.header("content-encoding"), "gzip");
+    assert_eq!(gz.header("vary"), "accept-encoding");
+    assert_eq!(gz.header("content-type"), "text/javascript; charset=utf-8");
+    assert_eq!(gz.header("cache-control"), "public, max-age=31536000, immutable");
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&gz.body[..]).read_to_end(&mut unzipped).unwrap();
+
+    let plain = get(&app, &uri).await;
+    assert_eq!(plain.status, 200);
+    assert!(plain.headers.get("content-encoding").is_none(), "{:?}", plain.headers);
+    assert_eq!(plain.header("content-type"), "text/javascript; charset=utf-8");
+    assert_eq!(plain.body, unzipped);
+    assert!(plain.body.len() > 512 * 1024, "{}", plain.body.len());
+    // The chunk is maplibre-gl's, and the pages' scripts name it.
+    assert!(String::from_utf8_lossy(&plain.body).contains("maplibre"));
+    // Asking for the stored `.gz` name itself is not how the pages ask: still served, as stored.
+    assert_eq!(get(&app, &format!("/{stored}")).await.status, 200);
+}
+
 #[tokio::test]
 async fn api_routes_are_not_shadowed() {
     let app = app();
