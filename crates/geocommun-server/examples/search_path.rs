@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo run --release -p geocommun-server --example search_path -- QUERIES FILES
-//! valgrind --tool=callgrind --toggle-collect='search_path::timed' \
+//! valgrind --tool=callgrind --toggle-collect='search_path::timed*' \
 //!   target/release/examples/search_path QUERIES FILES     # instructions, noise-free
 //! ```
 //! The mix is run once untimed first (caches filled, as on a server under load). The answers
