@@ -482,6 +482,10 @@ impl SegmentBuilder {
             spatial: Bytes::from_vec(spatial),
             term_idf: Vec::new(),
             doc_name_idf: Vec::new(),
+            doc_name_len: Vec::new(),
+            doc_group: Vec::new(),
+            group_terms_off: Vec::new(),
+            group_terms: Vec::new(),
             expansions: crate::segment::ExpansionCache::for_terms(0),
         }
         .derive()

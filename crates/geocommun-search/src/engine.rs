@@ -11,7 +11,7 @@ use crate::limits::{
     LIMIT_MAX, MIN_SCORE, REVERSE_MAX_DISTANCE_M, REVERSE_NEIGHBOURS, TYPO_PASS_BELOW,
 };
 use crate::query::{ParsedQuery, QueryError, TokKind};
-use crate::search::{Plan, Scored, SegmentQuery, WordMemo, quality};
+use crate::search::{GroupMemo, Plan, Scored, SegmentQuery, WordMemo, quality};
 use crate::segment::{
     DocKind, Segment, com_str, decode_point, doc_str, hn_str, id_kind, spatial_xy,
 };
@@ -396,7 +396,7 @@ fn reverse_accepts(
 fn explain(sq: &SegmentQuery<'_>, typo_pass: bool, s: &Scored) -> Explain {
     let seg = sq.segment();
     let mut best = vec![0.0f32; sq.toks.len()];
-    sq.score_terms(s.doc, &mut best);
+    sq.score_terms(s.doc, &mut best, &mut GroupMemo::new(sq.toks.len()));
     let tokens = sq
         .toks
         .iter()

@@ -19,7 +19,7 @@ use crate::limits::{
     TYPO_TWO_MIN_LEN,
 };
 use crate::query::{ParsedQuery, QTok, TokKind};
-use crate::segment::{DocKind, Field, Segment, TERM_MASK, decode_point, field_of, spatial_xy};
+use crate::segment::{DocKind, Segment, TERM_MASK, decode_point, spatial_xy};
 use crate::{Filters, ResultType};
 
 /// How well a query token matched a term.
@@ -134,6 +134,8 @@ pub(crate) struct SegmentQuery<'s> {
     /// The segment's arrays read for every candidate, dereferenced once per query (each
     /// dereference of a segment array checks its storage, alignment and length).
     hot: Hot<'s>,
+    /// Each token's weight and whether it is a house number, read for every candidate.
+    weights: SmallVec<[(f32, bool); 16]>,
 }
 
 /// The tokens each expansion term of a query stands for: an open-addressing hash table from
@@ -186,10 +188,67 @@ impl TermTable {
 }
 
 /// See [`SegmentQuery::hot`].
+/// What the terms of each document group (see `Segment::doc_group`) matched, per query token:
+/// computed the first time a group is met in a query, then read for every other document of
+/// the group. An open-addressing table of [`GroupMemo::SLOTS`] groups; past three quarters
+/// full, a new group is matched again for each of its documents, as without the memo.
+pub struct GroupMemo {
+    /// Group in each slot (`u32::MAX`: empty) and where its row starts in `rows`.
+    slots: [(u32, u32); Self::SLOTS],
+    /// One row of per-token qualities per group met.
+    rows: Vec<f32>,
+    /// The row of a group that found no room.
+    spare: Vec<f32>,
+    n_toks: usize,
+}
+
+impl GroupMemo {
+    const SLOTS: usize = 64;
+
+    pub fn new(n_toks: usize) -> Self {
+        Self {
+            slots: [(u32::MAX, 0); Self::SLOTS],
+            rows: Vec::new(),
+            spare: Vec::new(),
+            n_toks,
+        }
+    }
+
+    /// The row of `group`, made by `fill` (from zeros) the first time.
+    fn row(&mut self, group: u32, fill: impl FnOnce(&mut [f32])) -> &[f32] {
+        let n = self.n_toks;
+        let mask = Self::SLOTS - 1;
+        let mut at = (group.wrapping_mul(0x9E37_79B1) >> 26) as usize & mask;
+        loop {
+            let (g, start) = self.slots[at];
+            if g == group {
+                return &self.rows[start as usize..start as usize + n];
+            }
+            if g == u32::MAX {
+                break;
+            }
+            at = (at + 1) & mask;
+        }
+        if self.rows.len() < n * Self::SLOTS * 3 / 4 {
+            let start = self.rows.len();
+            self.rows.resize(start + n, 0.0);
+            fill(&mut self.rows[start..]);
+            self.slots[at] = (group, start as u32);
+            return &self.rows[start..];
+        }
+        self.spare.clear();
+        self.spare.resize(n, 0.0);
+        fill(&mut self.spare);
+        &self.spare
+    }
+}
+
 struct Hot<'s> {
     doc_terms_off: &'s [u32],
     doc_terms: &'s [u32],
     doc_name_idf: &'s [f32],
+    doc_name_len: &'s [u16],
+    doc_group: &'s [u32],
     term_idf: &'s [f32],
     doc_commune: &'s [u32],
     doc_importance: &'s [f32],
@@ -201,6 +260,8 @@ impl<'s> Hot<'s> {
             doc_terms_off: &seg.doc_terms_off,
             doc_terms: &seg.doc_terms,
             doc_name_idf: &seg.doc_name_idf,
+            doc_name_len: &seg.doc_name_len,
+            doc_group: &seg.doc_group,
             term_idf: &seg.term_idf,
             doc_commune: &seg.doc_commune,
             doc_importance: &seg.doc_importance,
@@ -409,7 +470,9 @@ impl<'s> SegmentQuery<'s> {
             let (w, bit) = bloom_bit(term);
             bloom[w] |= bit;
         }
-        Self { seg, toks, lookup: TermTable::new(&pairs), bloom, hot: Hot::new(seg) }
+        let weights =
+            toks.iter().map(|t| (t.weight, matches!(t.tok.kind, TokKind::Number { .. }))).collect();
+        Self { seg, toks, lookup: TermTable::new(&pairs), bloom, hot: Hot::new(seg), weights }
     }
 
     pub fn segment(&self) -> &'s Segment {
@@ -511,38 +574,54 @@ impl<'s> SegmentQuery<'s> {
         (cands, secondary)
     }
 
-    /// Scores a document on its terms (house numbers are matched later).
-    pub fn score_terms(&self, doc: u32, best: &mut [f32]) -> (f32, f32) {
+    /// Raises `best` (per token) with the query tokens that `term` matches; returns the best
+    /// quality it matched with (0 when none).
+    #[inline(always)]
+    fn match_term(&self, term: u32, best: &mut [f32]) -> f32 {
+        let (w, bit) = bloom_bit(term);
+        if self.bloom[w] & bit == 0 {
+            return 0.0;
+        }
+        let mut hit = 0.0f32;
+        for &(i, ql) in self.lookup.get(term) {
+            let b = &mut best[i as usize];
+            if ql > *b {
+                *b = ql;
+            }
+            hit = hit.max(ql);
+        }
+        hit
+    }
+
+    /// Scores a document on its terms (house numbers are matched later). The terms after the
+    /// name (city, postcode) are those of the document's group, matched once per query in
+    /// `groups`.
+    pub fn score_terms(&self, doc: u32, best: &mut [f32], groups: &mut GroupMemo) -> (f32, f32) {
         let hot = &self.hot;
-        best.fill(0.0);
+        let group = hot.doc_group[doc as usize];
+        best.copy_from_slice(groups.row(group, |row| {
+            for &entry in self.seg.group_terms(group) {
+                self.match_term(entry & TERM_MASK, row);
+            }
+        }));
         let name_total = hot.doc_name_idf[doc as usize];
         let mut name_matched = 0.0f32;
-        for &entry in hot.doc_terms(doc) {
+        let terms = hot.doc_terms(doc);
+        for &entry in &terms[..usize::from(hot.doc_name_len[doc as usize])] {
             let term = entry & TERM_MASK;
-            let (w, bit) = bloom_bit(term);
-            if self.bloom[w] & bit == 0 {
-                continue;
-            }
-            let mut hit = 0.0f32;
-            for &(i, ql) in self.lookup.get(term) {
-                let b = &mut best[i as usize];
-                if ql > *b {
-                    *b = ql;
-                }
-                hit = hit.max(ql);
-            }
-            if hit > 0.0 && field_of(entry) == Field::Name {
+            let hit = self.match_term(term, best);
+            if hit > 0.0 {
                 name_matched += hot.term_idf.get(term as usize).copied().unwrap_or(0.0) * hit;
             }
         }
         let mut num = 0.0;
         let mut den = 0.0;
-        for (i, t) in self.toks.iter().enumerate() {
-            if matches!(t.tok.kind, TokKind::Number { .. }) && best[i] == 0.0 {
+        for (&(weight, number), &b) in self.weights.iter().zip(best.iter()) {
+            if number && b == 0.0 {
                 continue; // decided by house-number matching
             }
-            num += t.weight * best[i];
-            den += t.weight;
+            num += weight * b;
+            den += weight;
         }
         let text = if den > 0.0 { num / den } else { 0.0 };
         let name_cov = if name_total > 0.0 { name_matched / name_total } else { 0.0 };
@@ -644,6 +723,7 @@ impl<'s> SegmentQuery<'s> {
         let (cands, secondary) = self.candidates(filters, center);
         let n_toks = self.toks.len();
         let mut best = vec![0.0f32; n_toks];
+        let mut groups = GroupMemo::new(n_toks);
         // The best candidates for the second pass, kept as they are scored, with what each
         // matched for the second pass to read instead of scoring the document again.
         let mut top = TopK::new(RERANK_CANDIDATES.max(limit * 2), n_toks);
@@ -659,7 +739,7 @@ impl<'s> SegmentQuery<'s> {
                 {
                     continue;
                 }
-                let (text, name_cov) = self.score_terms(d, &mut best);
+                let (text, name_cov) = self.score_terms(d, &mut best, &mut groups);
                 if text <= 0.0 {
                     continue;
                 }

@@ -5,6 +5,8 @@
 //! first, then the other documents by decreasing importance, so every posting list is ordered
 //! that way too: the first entries of a long list are the most important documents.
 
+use std::collections::HashMap;
+
 use fst::Map;
 use geocommun_model::LonLat;
 use smallvec::SmallVec;
@@ -162,6 +164,17 @@ pub struct Segment {
     /// Derived at load, not stored: the sum of the idf of each document's name terms, the
     /// denominator of its name coverage (scoring then reads the idf of matched terms only).
     pub(crate) doc_name_idf: Vec<f32>,
+    /// Derived at load, not stored: how many of each document's terms are name terms (they
+    /// come first: the field is in the high bits and the terms are sorted).
+    pub(crate) doc_name_len: Vec<u16>,
+    /// Derived at load, not stored: the group of each document, the documents whose terms after
+    /// the name (city and postcode) are the same; every street of a commune is in one group or
+    /// a few. Scoring matches a group's terms once per query ([`Segment::group_terms`]).
+    pub(crate) doc_group: Vec<u32>,
+    /// Derived at load, not stored: the terms of group `g`,
+    /// `group_terms[group_terms_off[g]..group_terms_off[g+1]]`.
+    pub(crate) group_terms_off: Vec<u32>,
+    pub(crate) group_terms: Vec<u32>,
     /// Derived on use, not stored: what the words of past queries expanded to.
     pub(crate) expansions: ExpansionCache,
 }
@@ -252,17 +265,44 @@ impl Segment {
     pub(crate) fn derive(mut self) -> Self {
         let n = self.term_count();
         self.term_idf = (0..n as u32).map(|t| self.idf(self.df(t))).collect();
-        self.doc_name_idf = (0..self.doc_count() as u32)
-            .map(|d| {
-                self.doc_terms(d)
-                    .iter()
-                    .filter(|&&e| field_of(e) == Field::Name)
-                    .map(|&e| self.term_idf(e & TERM_MASK))
-                    .sum()
-            })
-            .collect();
+        let n_docs = self.doc_count();
+        let mut doc_name_idf = Vec::with_capacity(n_docs);
+        let mut doc_name_len = Vec::with_capacity(n_docs);
+        let mut doc_group = Vec::with_capacity(n_docs);
+        let mut groups: HashMap<&[u32], u32> = HashMap::new();
+        let mut group_terms_off = vec![0u32];
+        let mut group_terms = Vec::new();
+        for d in 0..n_docs as u32 {
+            let terms = self.doc_terms(d);
+            let name_len = terms.partition_point(|&e| field_of(e) == Field::Name);
+            let name = &terms[..name_len];
+            doc_name_idf.push(name.iter().map(|&e| self.term_idf(e & TERM_MASK)).sum());
+            // A name of over 65,535 terms (no real one) has its tail scored with the group.
+            let split = name_len.min(usize::from(u16::MAX));
+            doc_name_len.push(split as u16);
+            let rest = &terms[split..];
+            let next = groups.len() as u32;
+            let g = *groups.entry(rest).or_insert_with(|| {
+                group_terms.extend_from_slice(rest);
+                group_terms_off.push(group_terms.len() as u32);
+                next
+            });
+            doc_group.push(g);
+        }
+        drop(groups);
+        self.doc_name_idf = doc_name_idf;
+        self.doc_name_len = doc_name_len;
+        self.doc_group = doc_group;
+        self.group_terms_off = group_terms_off;
+        self.group_terms = group_terms;
         self.expansions = ExpansionCache::for_terms(n);
         self
+    }
+
+    /// The terms of document group `g` (see [`Segment::doc_group`]).
+    pub(crate) fn group_terms(&self, g: u32) -> &[u32] {
+        let (a, b) = (self.group_terms_off[g as usize], self.group_terms_off[g as usize + 1]);
+        &self.group_terms[a as usize..b as usize]
     }
 
     pub(crate) fn term_idf(&self, term: u32) -> f32 {

@@ -343,6 +343,10 @@ fn from_bytes_len(
             spatial: take(sec::SPATIAL)?,
             term_idf: Vec::new(),
             doc_name_idf: Vec::new(),
+            doc_name_len: Vec::new(),
+            doc_group: Vec::new(),
+            group_terms_off: Vec::new(),
+            group_terms: Vec::new(),
             expansions: crate::segment::ExpansionCache::for_terms(0),
         };
         let masked: Arr<u32> = arr!(sec::MASKED);
