@@ -442,74 +442,81 @@ pub(crate) fn make_hit(seg: &Segment, doc: u32, hn: Option<u32>, score: f32) -> 
     let commune_name = seg.commune_str(c, com_str::NAME);
     let parent_name = seg.commune_str(c, com_str::PARENT_NAME);
     let (city, district) = if parent_name.is_empty() {
-        (commune_name.to_owned(), None)
+        (commune_name, None)
     } else {
-        (parent_name.to_owned(), Some(commune_name.to_owned()))
+        (parent_name, Some(commune_name.to_owned()))
     };
     let doc_name = seg.doc_str(doc, doc_str::NAME);
     let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
-    let mut postcode = seg.doc_str(doc, doc_str::POSTCODE).to_owned();
-    let importance = seg.doc_importance[doc as usize];
-    let context = seg.commune_str(c, com_str::CONTEXT).to_owned();
-    let citycode = seg.commune_str(c, com_str::CODE).to_owned();
-    let oldcitycode = non_empty(seg.doc_str(doc, doc_str::OLD_CODE));
-    let oldcity = non_empty(seg.doc_str(doc, doc_str::OLD_NAME));
-    // The street (or lieu-dit, or commune) itself; a house number then refines it.
-    let mut hit = Hit {
-        result_type: match kind {
-            DocKind::Municipality => ResultType::Municipality,
-            DocKind::Locality => ResultType::Locality,
-            DocKind::Street => ResultType::Street,
-        },
+    let doc_id = seg.doc_str(doc, doc_str::ID);
+    // The street (or lieu-dit, or commune) itself; a house number then refines it. Every
+    // string is made once (results are built for every answer).
+    let mut result_type = match kind {
+        DocKind::Municipality => ResultType::Municipality,
+        DocKind::Locality => ResultType::Locality,
+        DocKind::Street => ResultType::Street,
+    };
+    let mut postcode = seg.doc_str(doc, doc_str::POSTCODE);
+    let (label, name, housenumber, id, ban_id, street, position);
+    match (hn, kind) {
+        (Some(h), DocKind::Street | DocKind::Locality) => {
+            let number = seg.hn_number[h as usize];
+            let suffix = seg.suffixes.get(seg.hn_suffix[h as usize] as usize);
+            let mut number_text = String::with_capacity(6 + suffix.len());
+            // Writing to a String cannot fail.
+            let _ = std::fmt::Write::write_fmt(&mut number_text, format_args!("{number}"));
+            number_text.push_str(suffix);
+            if let Some(p) = seg.hn_extra_str(h, hn_str::POSTCODE) {
+                postcode = p;
+            }
+            result_type = ResultType::Housenumber;
+            id = seg.hn_extra_str(h, hn_str::ID).map_or_else(
+                || derive_hn_id(doc_id, number, (!suffix.is_empty()).then_some(suffix)),
+                str::to_owned,
+            );
+            label = join(&[&number_text, doc_name, postcode, city]);
+            name = join(&[&number_text, doc_name]);
+            ban_id = seg.hn_extra_str(h, hn_str::BAN_ID).map(str::to_owned);
+            street = Some(doc_name.to_owned());
+            position = decode_point(seg.hn_point[h as usize]);
+            housenumber = Some(number_text);
+        }
+        _ => {
+            label = if kind == DocKind::Municipality {
+                doc_name.to_owned()
+            } else {
+                join(&[doc_name, postcode, city])
+            };
+            name = doc_name.to_owned();
+            housenumber = None;
+            id = doc_id.to_owned();
+            ban_id = non_empty(seg.doc_str(doc, doc_str::BAN_ID));
+            street = None;
+            position = decode_point(seg.doc_point[doc as usize]);
+        }
+    }
+    Hit {
+        result_type,
         score,
-        label: if kind == DocKind::Municipality {
-            doc_name.to_owned()
-        } else {
-            join(&[doc_name, &postcode, &city])
-        },
-        name: doc_name.to_owned(),
-        housenumber: None,
-        id: seg.doc_str(doc, doc_str::ID).to_owned(),
-        ban_id: non_empty(seg.doc_str(doc, doc_str::BAN_ID)),
-        street: None,
-        postcode: postcode.clone(),
-        citycode,
-        city,
+        label,
+        name,
+        housenumber,
+        id,
+        ban_id,
+        street,
+        postcode: postcode.to_owned(),
+        citycode: seg.commune_str(c, com_str::CODE).to_owned(),
+        city: city.to_owned(),
         district,
-        oldcitycode,
-        oldcity,
-        context,
-        importance,
-        position: decode_point(seg.doc_point[doc as usize]),
+        oldcitycode: non_empty(seg.doc_str(doc, doc_str::OLD_CODE)),
+        oldcity: non_empty(seg.doc_str(doc, doc_str::OLD_NAME)),
+        context: seg.commune_str(c, com_str::CONTEXT).to_owned(),
+        importance: seg.doc_importance[doc as usize],
+        position,
         population: (kind == DocKind::Municipality).then(|| seg.commune_population[c as usize]),
         distance: None,
         explain: None,
-    };
-    if let (Some(h), false) = (hn, kind == DocKind::Municipality) {
-        let number = seg.hn_number[h as usize];
-        let suffix = seg.suffixes.get(seg.hn_suffix[h as usize] as usize);
-        let mut housenumber = String::with_capacity(6 + suffix.len());
-        // Writing to a String cannot fail.
-        let _ = std::fmt::Write::write_fmt(&mut housenumber, format_args!("{number}"));
-        housenumber.push_str(suffix);
-        if let Some(p) = seg.hn_extra_str(h, hn_str::POSTCODE) {
-            p.clone_into(&mut postcode);
-        }
-        let street_id = seg.doc_str(doc, doc_str::ID);
-        hit.id = seg.hn_extra_str(h, hn_str::ID).map_or_else(
-            || derive_hn_id(street_id, number, (!suffix.is_empty()).then_some(suffix)),
-            str::to_owned,
-        );
-        hit.result_type = ResultType::Housenumber;
-        hit.label = join(&[&housenumber, doc_name, &postcode, &hit.city]);
-        hit.name = join(&[&housenumber, doc_name]);
-        hit.ban_id = seg.hn_extra_str(h, hn_str::BAN_ID).map(str::to_owned);
-        hit.street = Some(doc_name.to_owned());
-        hit.postcode = postcode;
-        hit.position = decode_point(seg.hn_point[h as usize]);
-        hit.housenumber = Some(housenumber);
     }
-    hit
 }
 
 /// The parts separated by one space, in one allocation (labels are built for every result).

@@ -206,12 +206,7 @@ impl GroupMemo {
     const SLOTS: usize = 64;
 
     pub fn new(n_toks: usize) -> Self {
-        Self {
-            slots: [(u32::MAX, 0); Self::SLOTS],
-            rows: Vec::new(),
-            spare: Vec::new(),
-            n_toks,
-        }
+        Self { slots: [(u32::MAX, 0); Self::SLOTS], rows: Vec::new(), spare: Vec::new(), n_toks }
     }
 
     /// The row of `group`, made by `fill` (from zeros) the first time.

@@ -30,6 +30,7 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, get, post};
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
@@ -55,9 +56,15 @@ fn add(mut r: Router<AppState>, path: &str, route: &MethodRouter<AppState>) -> R
 
 /// The application: every route, with CORS `*`, gzip, timeouts, metrics and panic recovery.
 pub fn router(state: AppState) -> Router {
+    // Routes answered without awaiting anything: a timer cannot interrupt their work (bounded
+    // by the query limits instead), so they are not wrapped in the request timeout, which
+    // would only cost a timer per request.
+    let mut sync_routes = Router::new();
+    sync_routes = add(sync_routes, "/search", &get(routes::geocode::search));
+    sync_routes = add(sync_routes, "/reverse", &get(routes::geocode::reverse));
+    sync_routes = add(sync_routes, "/health", &get(routes::misc::health));
+
     let mut fast = Router::new();
-    fast = add(fast, "/search", &get(routes::geocode::search));
-    fast = add(fast, "/reverse", &get(routes::geocode::reverse));
     fast = add(
         fast,
         "/batch",
@@ -72,7 +79,6 @@ pub fn router(state: AppState) -> Router {
     fast = fast
         .route("/base/communes/{code}", get(routes::base::commune))
         .route("/base/communes/{code}/", get(routes::base::commune));
-    fast = add(fast, "/health", &get(routes::misc::health));
     fast = add(fast, "/metrics", &get(routes::misc::metrics));
     fast = add(fast, "/openapi.json", &get(routes::misc::openapi_json));
     fast = routes::geo::mount(fast);
@@ -113,14 +119,22 @@ pub fn router(state: AppState) -> Router {
     csv_routes =
         add(csv_routes, "/webhooks/{id}/dead-letters", &get(routes::webhooks::dead_letters));
 
-    fast.merge(csv_routes)
+    let routes = sync_routes
+        .merge(fast)
+        .merge(csv_routes)
         .fallback(routes::misc::not_found)
         .method_not_allowed_fallback(routes::misc::method_not_allowed)
         .layer(CatchPanicLayer::custom(routes::misc::panic_response))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
-        .layer(CompressionLayer::new().gzip(true))
-        .layer(CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any))
-        .with_state(state)
+        .layer(metrics::TrackLayer::new(state.clone()))
+        .with_state(state);
+    // CORS and compression apply to every answer alike: one layer around the router rather
+    // than one per route (axum clones a route's stack of layers for every request).
+    Router::new().fallback_service(
+        ServiceBuilder::new()
+            .layer(CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any))
+            .layer(CompressionLayer::new().gzip(true))
+            .service(routes),
+    )
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then finishes the requests in

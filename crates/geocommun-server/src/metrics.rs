@@ -1,10 +1,11 @@
 //! Prometheus metrics: requests and latencies per route and status, CSV rows, index sizes.
 
+use std::task::{Context, Poll};
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
+use axum::extract::{MatchedPath, Request};
 use axum::response::Response;
+use futures::future::BoxFuture;
 use geocommun_search::EngineStats;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
@@ -130,28 +131,73 @@ impl Metrics {
 }
 
 /// The route label: the matched route without its trailing slash, `unmatched` otherwise.
-fn route_label(path: Option<&MatchedPath>) -> String {
+fn route_label(path: Option<&MatchedPath>) -> &str {
     match path {
         Some(p) => {
             let s = p.as_str();
-            let s = if s.len() > 1 { s.trim_end_matches('/') } else { s };
-            s.to_owned()
+            if s.len() > 1 { s.trim_end_matches('/') } else { s }
         }
-        None => "unmatched".to_owned(),
+        None => "unmatched",
     }
 }
 
-/// Middleware: counts and times every request.
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = route_label(req.extensions().get::<MatchedPath>());
-    let method = req.method().as_str().to_owned();
-    let start = Instant::now();
-    let res = next.run(req).await;
-    state.metrics().observe_request(
-        &route,
-        &method,
-        res.status().as_u16(),
-        start.elapsed().as_secs_f64(),
-    );
-    res
+/// Counts and times every request: a layer of each route, where the matched route (the label)
+/// is known. Written as a plain [`tower::Layer`] rather than with `from_fn`: axum clones a
+/// route's layered service for every request, and `from_fn` adds a boxed service to clone.
+#[derive(Clone)]
+pub struct TrackLayer {
+    state: AppState,
+}
+
+impl TrackLayer {
+    pub fn new(state: AppState) -> Self {
+        Self { state }
+    }
+}
+
+impl<S> tower::Layer<S> for TrackLayer {
+    type Service = Track<S>;
+
+    fn layer(&self, inner: S) -> Track<S> {
+        Track { inner, state: self.state.clone() }
+    }
+}
+
+/// The service of [`TrackLayer`].
+#[derive(Clone)]
+pub struct Track<S> {
+    inner: S,
+    state: AppState,
+}
+
+impl<S> tower::Service<Request> for Track<S>
+where
+    S: tower::Service<Request, Response = Response>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let route = req.extensions().get::<MatchedPath>().cloned();
+        let method = req.method().clone();
+        let state = self.state.clone();
+        let start = Instant::now();
+        let response = self.inner.call(req);
+        Box::pin(async move {
+            let res = response.await?;
+            state.metrics().observe_request(
+                route_label(route.as_ref()),
+                method.as_str(),
+                res.status().as_u16(),
+                start.elapsed().as_secs_f64(),
+            );
+            Ok(res)
+        })
+    }
 }
