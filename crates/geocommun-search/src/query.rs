@@ -82,8 +82,14 @@ impl ParsedQuery {
             return Err(QueryError::Empty);
         }
         let n = toks.len();
-        let folded = text::fold(&cleaned);
-        let typed_last = folded.rsplit(' ').next().unwrap_or("").to_owned();
+        // The last word of the folded query, as typed: the last piece of the last word that
+        // folds to something (`fold` of the whole query joins the folded words).
+        let typed_last = cleaned
+            .rsplit(' ')
+            .map(text::fold)
+            .find(|f| !f.is_empty())
+            .map(|f| f.rsplit(' ').next().unwrap_or("").to_owned())
+            .unwrap_or_default();
         let tokens = toks
             .into_iter()
             .enumerate()

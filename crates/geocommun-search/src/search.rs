@@ -561,9 +561,10 @@ impl<'s> SegmentQuery<'s> {
         if let Some(c) = center {
             near_docs(seg, c, GEO_BIAS_CANDIDATES, &mut cands);
         }
-        cands.sort_unstable();
+        // Sorted runs (postings, the bias point's documents): merged by the stable sort.
+        cands.sort();
         cands.dedup();
-        secondary.sort_unstable();
+        secondary.sort();
         secondary.dedup();
         secondary.retain(|d| cands.binary_search(d).is_err());
         (cands, secondary)
@@ -1097,7 +1098,8 @@ fn union_into(seg: &Segment, tok: &SegTok, cap: usize, out: &mut Vec<u32>) {
         let p = seg.postings(t);
         all.extend_from_slice(&p[..p.len().min(cap)]);
     }
-    all.sort_unstable();
+    // Sorted runs, one per expansion: the stable sort merges runs (the unstable one does not).
+    all.sort();
     all.dedup();
     all.truncate(cap);
     out.extend_from_slice(&all);

@@ -1,7 +1,9 @@
 //! Query clean-up: noise that is not part of an address (addok-france's `clean_query` and
 //! `remove_leading_zeros`, hand-written).
 
-use super::{fold, is_street_type};
+use smallvec::SmallVec;
+
+use super::is_street_type;
 
 /// Removes from a raw query (before folding) what is not part of an address, and returns the
 /// words that remain, separated by single spaces (`,` and `;` count as spaces).
@@ -45,8 +47,9 @@ pub fn is_postcode(token: &str) -> bool {
 struct Word<'a> {
     /// The raw text (possibly shortened: `n°12` → `12`).
     text: &'a str,
-    /// Folded, without spaces or `°`: `B.P.` → `bp`, `3ème` → `3eme`, `Lieu-Dit` → `lieudit`.
-    key: String,
+    /// Folded, without spaces or `°`: `B.P.` → `bp`, `3ème` → `3eme`, `Lieu-Dit` → `lieudit`
+    /// (ASCII; inline up to 24 bytes: every query word is keyed).
+    key: SmallVec<[u8; 24]>,
     keep: bool,
 }
 
@@ -60,22 +63,37 @@ impl<'a> Word<'a> {
             }
             _ => text,
         };
-        let mut key = if text.contains(['°', 'º']) {
-            fold(&text.replace(['°', 'º'], ""))
-        } else {
-            fold(text)
+        // What `fold` makes of the word without its `°`, spaces removed.
+        let mut key = SmallVec::new();
+        let mut push = |c: char| {
+            if c.is_ascii_alphanumeric() {
+                key.push(c.to_ascii_lowercase() as u8);
+            }
         };
-        key.retain(|c| c != ' ');
+        for c in text.chars() {
+            if c.is_ascii() {
+                push(c);
+            } else if !matches!(c, '°' | 'º') {
+                deunicode::deunicode_char(c).unwrap_or(" ").chars().for_each(&mut push);
+            }
+        }
         (!text.is_empty()).then_some(Self { text, key, keep: true })
     }
 
+    fn key(&self) -> &str {
+        std::str::from_utf8(&self.key).unwrap_or_default()
+    }
+
     fn is_number(&self) -> bool {
-        !self.key.is_empty() && self.key.bytes().all(|b| b.is_ascii_digit())
+        !self.key.is_empty() && self.key.iter().all(u8::is_ascii_digit)
     }
 }
 
 /// Character-level pass: `,`/`;` → space, `s/` → `sur`, `s/s` → `sous`, glued postcodes split.
 fn separate(q: &str) -> String {
+    if !needs_separating(q.as_bytes()) {
+        return q.replace([',', ';'], " ");
+    }
     let chars: Vec<char> = q.chars().collect();
     let at = |i: usize| chars.get(i).copied();
     let boundary = |c: Option<char>| c.is_none_or(|c| c.is_whitespace() || c == '-');
@@ -119,6 +137,28 @@ fn separate(q: &str) -> String {
     out
 }
 
+/// `false` when [`separate`] has only `,` and `;` to replace: no `/` and no run of five digits
+/// next to a letter (a non-ASCII character counts as one).
+fn needs_separating(q: &[u8]) -> bool {
+    if q.contains(&b'/') {
+        return true;
+    }
+    let mut i = 0;
+    while i < q.len() {
+        if !q[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let len = q[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let letter = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii_alphabetic() || !b.is_ascii());
+        if len == 5 && (letter(i.checked_sub(1).and_then(|j| q.get(j))) || letter(q.get(i + len))) {
+            return true;
+        }
+        i += len;
+    }
+    false
+}
+
 fn is_ordinal_or_number(key: &str, max_digits: usize) -> bool {
     let digits = key.bytes().take_while(u8::is_ascii_digit).count();
     (1..=max_digits).contains(&digits)
@@ -129,9 +169,12 @@ fn is_ordinal_or_number(key: &str, max_digits: usize) -> bool {
 fn strip_noise(words: &mut [Word<'_>]) {
     let n = words.len();
     // A leading lieu-dit, when something follows it.
-    match words.iter().map(|w| w.key.as_str()).collect::<Vec<_>>().as_slice() {
-        ["lieudit" | "lieudits" | "lieuxdit" | "lieuxdits", _, ..] => words[0].keep = false,
-        ["lieu" | "lieux", "dit" | "dits", _, ..] => {
+    let key = |i: usize| words.get(i).map_or("", Word::key);
+    match [key(0), key(1), key(2)] {
+        ["lieudit" | "lieudits" | "lieuxdit" | "lieuxdits", _, _] if n >= 2 => {
+            words[0].keep = false;
+        }
+        ["lieu" | "lieux", "dit" | "dits", _] if n >= 3 => {
             words[0].keep = false;
             words[1].keep = false;
         }
@@ -139,12 +182,12 @@ fn strip_noise(words: &mut [Word<'_>]) {
     }
     let mut i = 0;
     while i < n {
-        let key = words[i].key.as_str();
+        let key = words[i].key();
         let next_number = words.get(i + 1).is_some_and(Word::is_number);
         let mut drop = 1;
         match key {
             "bp" | "cs" | "tsa" | "cidex" => {
-                let marked = words.get(i + 1).is_some_and(|w| matches!(w.key.as_str(), "n" | "no"))
+                let marked = words.get(i + 1).is_some_and(|w| matches!(w.key(), "n" | "no"))
                     && words.get(i + 2).is_some_and(Word::is_number);
                 drop = if marked {
                     3
@@ -160,9 +203,9 @@ fn strip_noise(words: &mut [Word<'_>]) {
                 }
             }
             "etage" | "etg" => {
-                if i > 0 && words[i - 1].keep && is_ordinal_or_number(&words[i - 1].key, 2) {
+                if i > 0 && words[i - 1].keep && is_ordinal_or_number(words[i - 1].key(), 2) {
                     words[i - 1].keep = false;
-                } else if words.get(i + 1).is_some_and(|w| is_ordinal_or_number(&w.key, 2)) {
+                } else if words.get(i + 1).is_some_and(|w| is_ordinal_or_number(w.key(), 2)) {
                     drop = 2;
                 } else {
                     drop = 0;
@@ -170,8 +213,8 @@ fn strip_noise(words: &mut [Word<'_>]) {
             }
             "rdc" | "rezdechaussee" => {}
             "rez"
-                if words.get(i + 1).is_some_and(|w| w.key == "de")
-                    && words.get(i + 2).is_some_and(|w| w.key == "chaussee") =>
+                if words.get(i + 1).is_some_and(|w| w.key() == "de")
+                    && words.get(i + 2).is_some_and(|w| w.key() == "chaussee") =>
             {
                 drop = 3;
             }
@@ -182,13 +225,13 @@ fn strip_noise(words: &mut [Word<'_>]) {
                 drop = match words.get(i + 1) {
                     Some(w)
                         if w.is_number()
-                            && words.get(i + 2).is_some_and(|a| is_street_type(&a.key)) =>
+                            && words.get(i + 2).is_some_and(|a| is_street_type(a.key())) =>
                     {
                         1
                     }
                     Some(w)
                         if w.key.len() <= 2
-                            || (w.key.len() <= 5 && w.key.bytes().any(|b| b.is_ascii_digit())) =>
+                            || (w.key.len() <= 5 && w.key.iter().any(u8::is_ascii_digit)) =>
                     {
                         2
                     }

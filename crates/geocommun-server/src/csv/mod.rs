@@ -46,6 +46,8 @@ const SNIFF_BYTES: u64 = 64 * 1024;
 const CHANNEL_CHUNKS: usize = 2;
 /// Rows per chunk of [`geocode_file`] when not given.
 const DEFAULT_CHUNK_ROWS: usize = 2_000;
+/// Rows geocoded and written by one task of a chunk.
+const WRITE_SLICE_ROWS: usize = 128;
 
 /// Geocode a CSV file, one row at a time.
 #[utoipa::path(
@@ -272,17 +274,29 @@ fn run(
         }
         if !chunk.is_empty() {
             let engine = engine();
-            let outcomes: Vec<Outcome> =
-                chunk.par_iter().map(|r| job.process_guarded(&engine, r)).collect();
+            // Geocoded and written in parallel, slice by slice, each slice into its own buffer;
+            // the buffers are joined in order.
+            let parts = chunk
+                .par_chunks(WRITE_SLICE_ROWS)
+                .map(|rows| -> io::Result<(Vec<u8>, [u64; 4])> {
+                    let mut counts = [0u64; 4];
+                    let mut out = Vec::with_capacity(rows.len() * 256);
+                    let mut w = writer(delimiter, crlf, &mut out);
+                    for rec in rows {
+                        let o = job.process_guarded(&engine, rec);
+                        counts[o.status.index()] += 1;
+                        write_row(&mut w, &job, rec, &o, delimiter).map_err(io::Error::other)?;
+                    }
+                    w.flush()?;
+                    drop(w);
+                    Ok((out, counts))
+                })
+                .collect::<io::Result<Vec<_>>>()?;
             let mut counts = [0u64; 4];
-            let mut out = Vec::with_capacity(chunk.len() * 256);
-            {
-                let mut w = writer(delimiter, crlf, &mut out);
-                for (rec, o) in chunk.iter().zip(&outcomes) {
-                    counts[o.status.index()] += 1;
-                    write_row(&mut w, &job, rec, o, delimiter).map_err(io::Error::other)?;
-                }
-                w.flush()?;
+            let mut out = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+            for (bytes, c) in &parts {
+                out.extend_from_slice(bytes);
+                counts.iter_mut().zip(c).for_each(|(a, b)| *a += b);
             }
             if let Some(m) = metrics {
                 for st in Status::ALL {
