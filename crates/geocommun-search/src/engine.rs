@@ -138,8 +138,28 @@ impl Engine {
     /// Free-text search. A bias point that is not a WGS-84 point (NaN, infinite, out of range)
     /// is ignored: the spatial index cannot rank distances to it.
     pub fn search(&self, req: &SearchRequest) -> Result<Vec<Hit>, QueryError> {
+        self.search_built(req, usize::MAX).map(|(hits, _)| hits)
+    }
+
+    /// The best result of `req` (at most one, whatever its limit) and the score of the next
+    /// one, which is not built: what the batch CSV reports (`result_score_next`).
+    pub fn search_first(
+        &self,
+        req: &SearchRequest,
+    ) -> Result<(Option<Hit>, Option<f32>), QueryError> {
+        let req = SearchRequest { limit: 2, ..req.clone() };
+        self.search_built(&req, 1).map(|(mut hits, next)| (hits.pop(), next))
+    }
+
+    /// The results of `req`, the first `built` of them as hits, and the score of the result
+    /// after the last one built.
+    fn search_built(
+        &self,
+        req: &SearchRequest,
+        built: usize,
+    ) -> Result<(Vec<Hit>, Option<f32>), QueryError> {
         if req.center.is_some_and(|c| !c.is_valid()) {
-            return self.search(&SearchRequest { center: None, ..req.clone() });
+            return self.search_built(&SearchRequest { center: None, ..req.clone() }, built);
         }
         let parsed = ParsedQuery::parse(&req.q)?;
         let limit = req.limit.clamp(1, LIMIT_MAX);
@@ -165,10 +185,10 @@ impl Engine {
         }
         let typo_pass = typo_plan.is_some();
         let plan = typo_plan.unwrap_or(plan);
-        Ok(results
-            .into_iter()
-            .filter(|r| r.2.score >= MIN_SCORE)
-            .take(limit)
+        let mut kept = results.into_iter().filter(|r| r.2.score >= MIN_SCORE).take(limit);
+        let hits = kept
+            .by_ref()
+            .take(built)
             .map(|(si, _, s)| {
                 let e = &self.segments[si];
                 let mut hit = make_hit(&e.seg, s.doc, s.hn, s.score);
@@ -181,7 +201,8 @@ impl Engine {
                 }
                 hit
             })
-            .collect())
+            .collect();
+        Ok((hits, kept.next().map(|r| r.2.score)))
     }
 
     fn search_pass(

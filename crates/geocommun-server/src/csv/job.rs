@@ -325,15 +325,11 @@ impl Job {
         };
         let req =
             SearchRequest { q, limit: 2, autocomplete: false, center, filters, explain: false };
-        match engine.search(&req) {
-            Ok(mut hits) => {
-                let next_score = hits.get(1).map(|h| h.score);
-                hits.truncate(1);
-                match hits.pop() {
-                    Some(hit) => Outcome { status: Status::Ok, hit: Some(hit), next_score },
-                    None => Outcome::status(Status::NotFound),
-                }
+        match engine.search_first(&req) {
+            Ok((Some(hit), next_score)) => {
+                Outcome { status: Status::Ok, hit: Some(hit), next_score }
             }
+            Ok((None, _)) => Outcome::status(Status::NotFound),
             Err(QueryError::Empty) => Outcome::status(Status::NotFound),
             Err(QueryError::TooLong(_)) => Outcome::status(Status::Error),
         }
@@ -410,33 +406,33 @@ fn num(v: f64) -> String {
     round6(v).to_string()
 }
 
-/// The value of an added column for an outcome.
-pub fn value(col: &str, o: &Outcome) -> Cow<'static, str> {
+/// The value of an added column for an outcome (borrowed from it where it holds the text).
+pub fn value<'a>(col: &str, o: &'a Outcome) -> Cow<'a, str> {
     if col == "result_status" {
         return Cow::Borrowed(o.status.as_str());
     }
     let Some(h) = &o.hit else { return Cow::Borrowed("") };
-    let opt = |v: &Option<String>| Cow::Owned(v.clone().unwrap_or_default());
+    let opt = |v: &'a Option<String>| Cow::Borrowed(v.as_deref().unwrap_or_default());
     match col {
         "latitude" | "result_latitude" => Cow::Owned(num(h.position.lat)),
         "longitude" | "result_longitude" => Cow::Owned(num(h.position.lon)),
         "result_distance" => Cow::Owned(
             h.distance.map(|d| (d.max(0.0).round() as u64).to_string()).unwrap_or_default(),
         ),
-        "result_label" => Cow::Owned(h.label.clone()),
+        "result_label" => Cow::Borrowed(&h.label),
         "result_score" => Cow::Owned(num(f64::from(h.score))),
         "result_score_next" => {
             Cow::Owned(o.next_score.map(|s| num(f64::from(s))).unwrap_or_default())
         }
         "result_type" => Cow::Borrowed(h.result_type.as_str()),
-        "result_id" => Cow::Owned(h.id.clone()),
+        "result_id" => Cow::Borrowed(&h.id),
         "result_housenumber" => opt(&h.housenumber),
-        "result_name" => Cow::Owned(h.name.clone()),
+        "result_name" => Cow::Borrowed(&h.name),
         "result_street" => opt(&h.street),
-        "result_postcode" => Cow::Owned(h.postcode.clone()),
-        "result_city" => Cow::Owned(h.city.clone()),
-        "result_context" => Cow::Owned(h.context.clone()),
-        "result_citycode" => Cow::Owned(h.citycode.clone()),
+        "result_postcode" => Cow::Borrowed(&h.postcode),
+        "result_city" => Cow::Borrowed(&h.city),
+        "result_context" => Cow::Borrowed(&h.context),
+        "result_citycode" => Cow::Borrowed(&h.citycode),
         "result_oldcitycode" => opt(&h.oldcitycode),
         "result_oldcity" => opt(&h.oldcity),
         "result_district" => opt(&h.district),
