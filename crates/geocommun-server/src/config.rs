@@ -23,7 +23,9 @@ pub struct ServerConfig {
     /// Longest wait for the next piece of an upload before the request is answered 503
     /// (protects against stalled clients; a slow but steady upload is never cut).
     pub csv_idle_timeout: Duration,
-    /// Longest time a non-CSV request may take before it is answered 503.
+    /// Longest time a non-CSV request may take before it is answered 503. `/search`,
+    /// `/reverse` and `/health` answer without awaiting anything, so a timer could not cut
+    /// them: their work is bounded by the query limits instead, and they have no timer.
     pub request_timeout: Duration,
     /// Bytes of `/search/` and `/reverse/` answers kept to serve again (see
     /// [`crate::answers`]); `0` keeps none.
