@@ -479,42 +479,39 @@ pub(crate) fn make_hit(seg: &Segment, doc: u32, hn: Option<u32>, score: f32) -> 
     };
     let mut postcode = seg.doc_str(doc, doc_str::POSTCODE);
     let (label, name, housenumber, id, ban_id, street, position);
-    match (hn, kind) {
-        (Some(h), DocKind::Street | DocKind::Locality) => {
-            let number = seg.hn_number[h as usize];
-            let suffix = seg.suffixes.get(seg.hn_suffix[h as usize] as usize);
-            let mut number_text = String::with_capacity(6 + suffix.len());
-            // Writing to a String cannot fail.
-            let _ = std::fmt::Write::write_fmt(&mut number_text, format_args!("{number}"));
-            number_text.push_str(suffix);
-            if let Some(p) = seg.hn_extra_str(h, hn_str::POSTCODE) {
-                postcode = p;
-            }
-            result_type = ResultType::Housenumber;
-            id = seg.hn_extra_str(h, hn_str::ID).map_or_else(
-                || derive_hn_id(doc_id, number, (!suffix.is_empty()).then_some(suffix)),
-                str::to_owned,
-            );
-            label = join(&[&number_text, doc_name, postcode, city]);
-            name = join(&[&number_text, doc_name]);
-            ban_id = seg.hn_extra_str(h, hn_str::BAN_ID).map(str::to_owned);
-            street = Some(doc_name.to_owned());
-            position = decode_point(seg.hn_point[h as usize]);
-            housenumber = Some(number_text);
+    if let (Some(h), DocKind::Street | DocKind::Locality) = (hn, kind) {
+        let number = seg.hn_number[h as usize];
+        let suffix = seg.suffixes.get(seg.hn_suffix[h as usize] as usize);
+        let mut number_text = String::with_capacity(6 + suffix.len());
+        // Writing to a String cannot fail.
+        let _ = std::fmt::Write::write_fmt(&mut number_text, format_args!("{number}"));
+        number_text.push_str(suffix);
+        if let Some(p) = seg.hn_extra_str(h, hn_str::POSTCODE) {
+            postcode = p;
         }
-        _ => {
-            label = if kind == DocKind::Municipality {
-                doc_name.to_owned()
-            } else {
-                join(&[doc_name, postcode, city])
-            };
-            name = doc_name.to_owned();
-            housenumber = None;
-            id = doc_id.to_owned();
-            ban_id = non_empty(seg.doc_str(doc, doc_str::BAN_ID));
-            street = None;
-            position = decode_point(seg.doc_point[doc as usize]);
-        }
+        result_type = ResultType::Housenumber;
+        id = seg.hn_extra_str(h, hn_str::ID).map_or_else(
+            || derive_hn_id(doc_id, number, (!suffix.is_empty()).then_some(suffix)),
+            str::to_owned,
+        );
+        label = join(&[&number_text, doc_name, postcode, city]);
+        name = join(&[&number_text, doc_name]);
+        ban_id = seg.hn_extra_str(h, hn_str::BAN_ID).map(str::to_owned);
+        street = Some(doc_name.to_owned());
+        position = decode_point(seg.hn_point[h as usize]);
+        housenumber = Some(number_text);
+    } else {
+        label = if kind == DocKind::Municipality {
+            doc_name.to_owned()
+        } else {
+            join(&[doc_name, postcode, city])
+        };
+        name = doc_name.to_owned();
+        housenumber = None;
+        id = doc_id.to_owned();
+        ban_id = non_empty(seg.doc_str(doc, doc_str::BAN_ID));
+        street = None;
+        position = decode_point(seg.doc_point[doc as usize]);
     }
     Hit {
         result_type,

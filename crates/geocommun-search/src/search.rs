@@ -561,9 +561,12 @@ impl<'s> SegmentQuery<'s> {
         if let Some(c) = center {
             near_docs(seg, c, GEO_BIAS_CANDIDATES, &mut cands);
         }
-        // Sorted runs (postings, the bias point's documents): merged by the stable sort.
+        // Sorted runs (postings, the bias point's documents): the stable sort merges them,
+        // the unstable one sorts them from scratch.
+        #[allow(clippy::stable_sort_primitive)]
         cands.sort();
         cands.dedup();
+        #[allow(clippy::stable_sort_primitive)]
         secondary.sort();
         secondary.dedup();
         secondary.retain(|d| cands.binary_search(d).is_err());
@@ -572,6 +575,7 @@ impl<'s> SegmentQuery<'s> {
 
     /// Raises `best` (per token) with the query tokens that `term` matches; returns the best
     /// quality it matched with (0 when none).
+    #[allow(clippy::inline_always)] // called for every term of every candidate; not inlined by `#[inline]`
     #[inline(always)]
     fn match_term(&self, term: u32, best: &mut [f32]) -> f32 {
         let (w, bit) = bloom_bit(term);
@@ -1099,6 +1103,7 @@ fn union_into(seg: &Segment, tok: &SegTok, cap: usize, out: &mut Vec<u32>) {
         all.extend_from_slice(&p[..p.len().min(cap)]);
     }
     // Sorted runs, one per expansion: the stable sort merges runs (the unstable one does not).
+    #[allow(clippy::stable_sort_primitive)]
     all.sort();
     all.dedup();
     all.truncate(cap);

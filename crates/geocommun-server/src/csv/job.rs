@@ -329,8 +329,7 @@ impl Job {
             Ok((Some(hit), next_score)) => {
                 Outcome { status: Status::Ok, hit: Some(hit), next_score }
             }
-            Ok((None, _)) => Outcome::status(Status::NotFound),
-            Err(QueryError::Empty) => Outcome::status(Status::NotFound),
+            Ok((None, _)) | Err(QueryError::Empty) => Outcome::status(Status::NotFound),
             Err(QueryError::TooLong(_)) => Outcome::status(Status::Error),
         }
     }
