@@ -510,7 +510,9 @@ pub(crate) fn make_hit(seg: &Segment, doc: u32, hn: Option<u32>, score: f32) -> 
         housenumber = None;
         id = doc_id.to_owned();
         ban_id = non_empty(seg.doc_str(doc, doc_str::BAN_ID));
-        street = None;
+        // A street result names its street too, as api-adresse does (`street` is "the name
+        // of the road" in its documentation).
+        street = (kind == DocKind::Street).then(|| doc_name.to_owned());
         position = decode_point(seg.doc_point[doc as usize]);
     }
     Hit {

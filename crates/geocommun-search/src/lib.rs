@@ -144,6 +144,7 @@ pub struct Hit {
     /// `cle_interop` of an address, street id, or INSEE code of a municipality.
     pub id: String,
     pub ban_id: Option<String>,
+    /// The street's name, for house numbers and streets.
     pub street: Option<String>,
     pub postcode: String,
     pub citycode: String,

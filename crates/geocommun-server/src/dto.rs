@@ -148,7 +148,7 @@ pub struct Properties {
     pub kind: &'static str,
     /// Technical indicator of importance (population, street size), 0..1.
     pub importance: f64,
-    /// Street name, for `housenumber` results.
+    /// Street name, for `housenumber` and `street` results.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
     /// Population, for `municipality` results.

@@ -45,9 +45,13 @@ async fn type_filters() {
     assert_eq!(v["filters"]["type"], "street");
     assert_eq!(features(&v)[0]["properties"]["type"], "street");
     assert_eq!(features(&v)[0]["properties"]["id"], "75101_8244");
+    // A street result names its street, as api-adresse does; a municipality has none.
+    let street = &features(&v)[0]["properties"];
+    assert_eq!(street["street"], street["name"], "{street}");
     let v = get(&app, "/reverse/?lat=48.86&lon=2.3365&type=municipality").await.json();
     assert_eq!(features(&v)[0]["properties"]["type"], "municipality");
     assert_eq!(features(&v)[0]["properties"]["id"], "75101");
+    assert!(features(&v)[0]["properties"].get("street").is_none());
 }
 
 #[tokio::test]
