@@ -47,6 +47,7 @@ async fn type_filters() {
     assert_eq!(features(&v)[0]["properties"]["id"], "75101_8244");
     // A street result names its street, as api-adresse does; a municipality has none.
     let street = &features(&v)[0]["properties"];
+    assert!(street["street"].as_str().is_some_and(|s| !s.is_empty()), "{street}");
     assert_eq!(street["street"], street["name"], "{street}");
     let v = get(&app, "/reverse/?lat=48.86&lon=2.3365&type=municipality").await.json();
     assert_eq!(features(&v)[0]["properties"]["type"], "municipality");
