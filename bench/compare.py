@@ -4,8 +4,14 @@
 Usage: python3 bench/compare.py RUN_DIR [--json OUT.json] [--md OUT.md]
 
 Reads RUN_DIR/addok/addok-*.jsonl (the addok harness), RUN_DIR/addok-rel-*.jsonl (addok's
-accuracy on bench/relevance_queries.py files) and RUN_DIR/geocommun-*.jsonl, prints markdown
+accuracy on bench/relevance_queries.py files), RUN_DIR/addok-paired-*.jsonl (addok's wrk runs
+made right before each of ours, paired mode) and RUN_DIR/geocommun-*.jsonl, prints markdown
 tables (ratios first, then absolute numbers) and the issue's targets with pass / FAIL.
+
+With paired runs, the HTTP targets use them: each repeat of ours has an addok repeat of the same
+configuration measured the minute before, so the ratio of the medians is not moved by host
+drift between the harness's phase and ours (minutes apart). The harness's figures are shown
+beside them.
 """
 import argparse
 import glob
@@ -154,9 +160,13 @@ def main(argv=None):
     addok = load(os.path.join(d, 'addok', 'addok-*.jsonl'))
     addok_rel = load(os.path.join(d, 'addok-rel-*.jsonl'))
     ours = load(os.path.join(d, 'geocommun-*.jsonl'))
+    paired = load(os.path.join(d, 'addok-paired-*.jsonl'))
     if not ours:
         sys.exit('no geocommun-*.jsonl in ' + d)
-    wa, wo = wrk_groups(addok), wrk_groups(ours)
+    wo = wrk_groups(ours)
+    wh = wrk_groups(addok)  # the harness's addok phase
+    wa = dict(wh)
+    wa.update(wrk_groups(paired))  # paired runs, where there are, replace it for the ratios
     lines = []
     P = lines.append
     summary = {'run_dir': os.path.abspath(d), 'targets': [], 'throughput': {}, 'accuracy': {},
@@ -203,6 +213,9 @@ def main(argv=None):
     summary['targets'] = targets
 
     P('### Targets (ratios, same run, same machine, same data, same queries)\n')
+    if paired:
+        P('HTTP load ratios from **paired** runs: addok\'s wrk run (its second instance, same '
+          'config) right before each of ours.\n')
     P('| target | ratio | goal | |')
     P('| --- | ---: | ---: | --- |')
     for t in targets:
@@ -230,9 +243,33 @@ def main(argv=None):
                 '{} / {}'.format(qn(a), qn(o)),
                 '{}/{}'.format(a['all_repeats']['errors'] if a else '—', o['all_repeats']['errors'] if o else '—'),
                 '{} / {}'.format(fp(a), fp(o))))
+    if paired and wh:
+        P('\naddok\'s own harness phase, minutes earlier in the same run (not used for the ratios '
+          'above): ' + '; '.join('{} c={} {} req/s, p99 {} ms (paired: {} req/s, p99 {} ms)'.format(
+              k[0], k[1], fmt(v['rps']), fmt(v['p99'], 2), fmt(wa[k]['rps']) if k in wa else '—',
+              fmt(wa[k]['p99'], 2) if k in wa else '—') for k, v in sorted(wh.items())) + '.')
+        summary['throughput_addok_harness'] = {'{}-c{}'.format(*k): v for k, v in wh.items()}
+        pr = []
+        for k in sorted(wo):
+            if k not in wa or k[0] == 'health':
+                continue
+            ours_by_rep = {m['metrics']['repeat']: m['metrics']['rps'] for m in ours
+                           if m['phase'] == k[0] and m['metrics']['connections'] == k[1]}
+            addok_by_rep = {m['metrics']['repeat']: m['metrics']['rps'] for m in paired
+                            if m['phase'] == k[0] and m['metrics']['connections'] == k[1]}
+            rs = [ours_by_rep[r] / addok_by_rep[r] for r in sorted(ours_by_rep) if addok_by_rep.get(r)]
+            if rs:
+                pr.append('{} c={}: {}'.format(k[0], k[1], ', '.join(fmt(x) + '×' for x in rs)))
+        if pr:
+            P('\nRatio of each pair (ours / addok, repeat by repeat): ' + '; '.join(pr) + '.')
     cpu_lines = ['{} c={}: {} µs of server CPU per request, server at {} % of the machine'.format(
         k[0], k[1], fmt(v['server_cpu_us_per_request']), fmt(v['server_cpu_pct_of_machine']))
         for k, v in sorted(wo.items()) if v.get('server_cpu_us_per_request')]
+    acpu = ['{} c={}: {} µs'.format(k[0], k[1], fmt(v['server_cpu_us_per_request']))
+            for k, v in sorted(wa.items()) if paired and v.get('server_cpu_us_per_request')]
+    if acpu:
+        P('\naddok\'s server CPU per request (redis + gunicorn master and workers, paired runs): '
+          + '; '.join(acpu) + '.')
     if cpu_lines:
         P('\nOur server\'s own CPU time during the runs (utime + stime of its process, medians): ' + '; '.join(cpu_lines) + '.')
     h8, s8 = wo.get(('health', 8)), wo.get(('search', 8))
@@ -368,7 +405,7 @@ def main(argv=None):
 
     # ---------------------------------------------------------------- noise
     noisy = {}
-    for src, recs in (('addok', addok), ('addok-rel', addok_rel), ('ours', ours)):
+    for src, recs in (('addok', addok), ('addok-rel', addok_rel), ('addok-paired', paired), ('ours', ours)):
         for r in recs:
             c = r['metrics'].get('cpu') if isinstance(r['metrics'], dict) else None
             if c and c.get('foreign_pct_of_machine', 0) > NOISY_FOREIGN_PCT:

@@ -14,6 +14,9 @@
 #   -l LABEL      free label stored with the results
 #   --port PORT   geocommun port on 127.0.0.1                   (PORT, default 7979)
 #   --no-addok    skip addok entirely (our side only; no ratios)
+#   --no-paired   do not re-measure addok's /search and /reverse right before each of our wrk
+#                 runs (paired mode, the default, keeps addok's second instance up and runs its
+#                 wrk and ours back to back, so that host drift lands on both sides alike)
 #   --eval        also run `geocommun eval` in process on the relevance files (cross-check)
 #   --keep        keep the addok work folder the harness leaves in /tmp
 # Environment: GEOCOMMUN_BIN (target/release/geocommun), GEOCOMMUN_SHARED (../shared),
@@ -69,6 +72,7 @@ STARTUP_TIMEOUT="${STARTUP_TIMEOUT:-900}"
 PHASES="${PHASES:-search reverse health csv accuracy}"
 ADDOK_PHASES="${ADDOK_PHASES:-search reverse csv accuracy}"
 NO_ADDOK=0
+PAIRED=1
 EVAL=0
 KEEP=0
 usage() { sed -n '2,40p' "$0"; exit 2; }
@@ -83,6 +87,7 @@ while [ $# -gt 0 ]; do
     -l) LABEL="$2"; shift 2 ;;
     --port) PORT="$2"; shift 2 ;;
     --no-addok) NO_ADDOK=1; shift ;;
+    --no-paired) PAIRED=0; shift ;;
     --eval) EVAL=1; shift ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage ;;
@@ -90,6 +95,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 export DURATION SEED
+[ "$NO_ADDOK" = 1 ] && PAIRED=0
 has_phase() { case " $PHASES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 
@@ -128,6 +134,7 @@ RUN="$OUT_BASE/$DATA-$RUN_ID"
 mkdir -p "$RUN/q" "$RUN/rel" "$RUN/logs" "$RUN/wrk" "$RUN/csv" "$RUN/tmp"
 OUT="$RUN/geocommun-$RUN_ID.jsonl"
 REL_OUT="$RUN/addok-rel-$RUN_ID.jsonl"
+PAIRED_OUT="$RUN/addok-paired-$RUN_ID.jsonl"
 log "run $RUN_ID ($DATA), results in $RUN"
 echo "$0 $*" > "$RUN/command.txt"
 
@@ -262,10 +269,12 @@ EOF
     --cpu cpu "$RUN/tmp/cpu-arel-0.json" "$RUN/tmp/cpu-arel-1.json" --attach quiet_before "$RUN/tmp/quiet-addok-rel-accuracy.json"
   "$PY" "$BENCH_DIR/contract_probe.py" fetch --base "http://127.0.0.1:$REL_HTTP_PORT" --qdir "$RUN/q" \
     --out "$RUN/contract-addok.json"
-  stop_pid "$REL_GUNI_PID"; REL_GUNI_PID=""
-  stop_pid "$REL_REDIS_PID"; REL_REDIS_PID=""
+  if [ "$PAIRED" != 1 ]; then
+    stop_pid "$REL_GUNI_PID"; REL_GUNI_PID=""
+    stop_pid "$REL_REDIS_PID"; REL_REDIS_PID=""
+    rm -rf "$RW"
+  fi
   unset ADDOK_CONFIG_MODULE ADDOK_BENCH_REDIS_PORT ADDOK_BENCH_DOCSTORE ADDOK_SQLITE_DB_PATH ADDOK_LOG_DIR
-  rm -rf "$RW"
   if [ "$KEEP" != 1 ]; then rm -rf "$ADDOK_WORK"; fi
 else
   QUERIES_SAME=null
@@ -297,26 +306,45 @@ emit startup "{\"startup_s\": $STARTUP_S, \"health\": $(cat "$RUN/health.json"),
   --cpu cpu "$RUN/tmp/cpu-start-0.json" "$RUN/tmp/cpu-start-1.json" --attach quiet_before "$RUN/tmp/quiet-startup.json"
 log "geocommun up in ${STARTUP_S}s: $(cat "$RUN/health.json")"
 
-srv_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }   # utime + stime, all threads
-run_wrk() {  # name paths conns duration
-  local name="$1" paths="$2" conns="$3" dur="$4"
+# utime + stime (all threads) of the server's processes: ours, or addok's redis, gunicorn
+# master and workers (paired mode).
+srv_pids() { if [ "$1" = "$PORT" ]; then echo "$SERVER_PID"; else echo "$REL_REDIS_PID $REL_GUNI_PID $(pgrep -P "$REL_GUNI_PID" | tr '\n' ' ')"; fi; }
+srv_ticks() { local t=0 p; for p in $(srv_pids "$1"); do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) )); done; echo "$t"; }
+run_wrk() {  # name paths conns duration [port]
+  local name="$1" paths="$2" conns="$3" dur="$4" port="${5:-$PORT}"
   snap "$RUN/wrk/$name.cpu0"
-  srv_ticks > "$RUN/wrk/$name.srv0"
+  srv_ticks "$port" > "$RUN/wrk/$name.srv0"
   WRK_PATHS="$paths" WRK_JSON="$RUN/wrk/$name.json" \
     timeout $((dur + 30)) wrk -t1 -c"$conns" -d"${dur}s" --timeout 10s --latency \
-    -s "$HARNESS/wrk_paths.lua" "http://127.0.0.1:$PORT" > "$RUN/wrk/$name.txt" 2>&1
-  echo $(( $(srv_ticks) - $(cat "$RUN/wrk/$name.srv0") )) > "$RUN/wrk/$name.srvticks"
+    -s "$HARNESS/wrk_paths.lua" "http://127.0.0.1:$port" > "$RUN/wrk/$name.txt" 2>&1
+  echo $(( $(srv_ticks "$port") - $(cat "$RUN/wrk/$name.srv0") )) > "$RUN/wrk/$name.srvticks"
   snap "$RUN/wrk/$name.cpu1"
 }
 log "warm-up ${WARMUP}s"
 run_wrk warmup-search "$RUN/q/search-paths.txt" 2 "$WARMUP"
 run_wrk warmup-reverse "$RUN/q/reverse-paths.txt" 2 "$WARMUP"
+if [ "$PAIRED" = 1 ]; then
+  run_wrk addok-warmup-search "$RUN/q/search-paths.txt" 2 "$WARMUP" "$REL_HTTP_PORT"
+  run_wrk addok-warmup-reverse "$RUN/q/reverse-paths.txt" 2 "$WARMUP" "$REL_HTTP_PORT"
+fi
 
 for rep in $(seq 1 "$REPEAT"); do
   for kind in search reverse health; do
     has_phase "$kind" || continue
     for c in $CONNS; do
       name="$kind-c$c-r$rep"
+      if [ "$PAIRED" = 1 ] && [ "$kind" != health ]; then
+        # addok's second instance, same wrk, right before ours: a pair measured within a minute.
+        quiet_phase "addok-$name"
+        log "wrk addok $kind c=$c ${DURATION}s (paired, repeat $rep/$REPEAT)"
+        run_wrk "addok-$name" "$RUN/q/$kind-paths.txt" "$c" "$DURATION" "$REL_HTTP_PORT"
+        tool wrk "$RUN/wrk/addok-$name.json" "$kind" "$c" "$DURATION" "$rep" "$kind-paths.txt" \
+          "$(cat "$RUN/wrk/addok-$name.srvticks")" > "$RUN/wrk/addok-$name.metrics.json"
+        tool emit "$RUN/tmp/meta-addok-rel.json" "$PAIRED_OUT" "$kind" "$RUN/wrk/addok-$name.metrics.json" \
+          --cpu cpu "$RUN/wrk/addok-$name.cpu0" "$RUN/wrk/addok-$name.cpu1" \
+          --attach quiet_before "$RUN/tmp/quiet-addok-$name.json"
+        log "  $(cut -c1-220 "$RUN/wrk/addok-$name.json")"
+      fi
       quiet_phase "$name"
       log "wrk $kind c=$c ${DURATION}s (repeat $rep/$REPEAT)"
       run_wrk "$name" "$RUN/q/$kind-paths.txt" "$c" "$DURATION"
@@ -396,6 +424,10 @@ fi
 
 emit memory "$(rss)"
 stop_pid "$SERVER_PID"; SERVER_PID=""
+if [ "$PAIRED" = 1 ]; then
+  stop_pid "$REL_GUNI_PID"; REL_GUNI_PID=""
+  stop_pid "$REL_REDIS_PID"; REL_REDIS_PID=""
+fi
 
 if [ "$EVAL" = 1 ]; then
   log "geocommun eval (in process, cross-check)"

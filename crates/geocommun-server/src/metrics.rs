@@ -1,14 +1,18 @@
 //! Prometheus metrics: requests and latencies per route and status, CSV rows, index sizes.
 
+use std::cell::RefCell;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
+use axum::http::Method;
 use axum::response::Response;
-use futures::future::BoxFuture;
 use geocommun_search::EngineStats;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 use crate::state::AppState;
@@ -16,6 +20,8 @@ use crate::state::AppState;
 /// The registry and the metrics of one server.
 #[derive(Clone)]
 pub struct Metrics {
+    /// Tells this server's metrics apart in the per-thread handle cache ([`HANDLES`]).
+    id: u64,
     registry: Registry,
     requests: IntCounterVec,
     duration: HistogramVec,
@@ -91,13 +97,44 @@ impl Metrics {
         }
         let answers_hit = answers.with_label_values(&["hit"]);
         let answers_miss = answers.with_label_values(&["miss"]);
-        Self { registry, requests, duration, csv_rows, index, answers_hit, answers_miss }
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        Self { id, registry, requests, duration, csv_rows, index, answers_hit, answers_miss }
     }
 
+    /// Counts and times one request. The labelled counter and histogram of a (route, method,
+    /// status) are looked up once per thread, then kept ([`HANDLES`]): the lookup in the
+    /// metric families takes a shared lock and hashes every label, on every request.
     pub fn observe_request(&self, route: &str, method: &str, status: u16, seconds: f64) {
-        let status = status.to_string();
-        self.requests.with_label_values(&[route, method, &status]).inc();
-        self.duration.with_label_values(&[route, &status]).observe(seconds);
+        HANDLES.with_borrow_mut(|handles| {
+            let found = handles.iter().find(|h| {
+                h.metrics == self.id
+                    && h.status == status
+                    && *h.route == *route
+                    && *h.method == *method
+            });
+            if let Some(h) = found {
+                h.requests.inc();
+                h.duration.observe(seconds);
+                return;
+            }
+            let status_text = status.to_string();
+            let requests = self.requests.with_label_values(&[route, method, &status_text]);
+            let duration = self.duration.with_label_values(&[route, &status_text]);
+            requests.inc();
+            duration.observe(seconds);
+            // Bounded: methods are the client's to choose (and test servers come and go).
+            if handles.len() < MAX_HANDLES {
+                handles.push(Handles {
+                    metrics: self.id,
+                    route: route.into(),
+                    method: method.into(),
+                    status,
+                    requests,
+                    duration,
+                });
+            }
+        });
     }
 
     /// Counts an answer served from the answers cache (`hit`) or made (`miss`).
@@ -128,6 +165,22 @@ impl Metrics {
         }
         String::from_utf8(buf).unwrap_or_default()
     }
+}
+
+/// The per-thread cache of [`Metrics::observe_request`]: a few dozen routes × statuses.
+struct Handles {
+    metrics: u64,
+    route: Box<str>,
+    method: Box<str>,
+    status: u16,
+    requests: IntCounter,
+    duration: Histogram,
+}
+
+const MAX_HANDLES: usize = 256;
+
+thread_local! {
+    static HANDLES: RefCell<Vec<Handles>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The route label: the matched route without its trailing slash, `unmatched` otherwise.
@@ -173,11 +226,10 @@ pub struct Track<S> {
 impl<S> tower::Service<Request> for Track<S>
 where
     S: tower::Service<Request, Response = Response>,
-    S::Future: Send + 'static,
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = BoxFuture<'static, Result<Response, S::Error>>;
+    type Future = TrackFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
@@ -186,18 +238,39 @@ where
     fn call(&mut self, req: Request) -> Self::Future {
         let route = req.extensions().get::<MatchedPath>().cloned();
         let method = req.method().clone();
-        let state = self.state.clone();
         let start = Instant::now();
-        let response = self.inner.call(req);
-        Box::pin(async move {
-            let res = response.await?;
-            state.metrics().observe_request(
-                route_label(route.as_ref()),
-                method.as_str(),
-                res.status().as_u16(),
-                start.elapsed().as_secs_f64(),
-            );
-            Ok(res)
-        })
+        TrackFuture { inner: self.inner.call(req), state: self.state.clone(), route, method, start }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`Track`]: the inner one, observed when it completes (not
+    /// boxed: one allocation less per request).
+    pub struct TrackFuture<F> {
+        #[pin]
+        inner: F,
+        state: AppState,
+        route: Option<MatchedPath>,
+        method: Method,
+        start: Instant,
+    }
+}
+
+impl<F, E> Future for TrackFuture<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let res = std::task::ready!(this.inner.poll(cx))?;
+        this.state.metrics().observe_request(
+            route_label(this.route.as_ref()),
+            this.method.as_str(),
+            res.status().as_u16(),
+            this.start.elapsed().as_secs_f64(),
+        );
+        Poll::Ready(Ok(res))
     }
 }

@@ -179,6 +179,9 @@ enum Command {
         /// query (dropped when a publication changes the index); 0 turns the cache off.
         #[arg(long, env = "GEOCOMMUN_ANSWERS_CACHE_MB", default_value_t = 64)]
         answers_cache_mb: u64,
+        /// Threads serving HTTP connections, each with its own event loop (0: one per core).
+        #[arg(long, env = "GEOCOMMUN_HTTP_THREADS", default_value_t = 0)]
+        http_threads: usize,
     },
     /// Clients of the publication API and their tokens (operator).
     Client {
@@ -352,14 +355,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn run_other(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve { listen, data, store, no_store, limits, basemap, answers_cache_mb } => {
+        Command::Serve {
+            listen,
+            data,
+            store,
+            no_store,
+            limits,
+            basemap,
+            answers_cache_mb,
+            http_threads,
+        } => {
             let config = geocommun_server::ServerConfig {
                 rate_limits: limits.limits(),
                 basemap: basemap.basemap()?,
                 answers_cache_bytes: answers_cache_mb.saturating_mul(1024 * 1024),
                 ..geocommun_server::ServerConfig::default()
             };
-            serve(listen, config, &data, (!no_store).then_some(&store))
+            serve(listen, http_threads, config, &data, (!no_store).then_some(&store))
         }
         Command::Client { command, store, admin } => commons::client(command, &store, &admin),
         Command::Directory { command, store, admin } => commons::directory(command, &store, &admin),
@@ -404,6 +416,7 @@ fn run_other(command: Command) -> anyhow::Result<()> {
 
 fn serve(
     listen: SocketAddr,
+    http_threads: usize,
     config: geocommun_server::ServerConfig,
     data: &DataArgs,
     store: Option<&commons::StoreArgs>,
@@ -504,7 +517,11 @@ fn serve(
         let app = geocommun_server::router(state);
         // The bound address (`--listen 127.0.0.1:0` picks a free port): tests read it here.
         tracing::info!(address = %bound, "serving on http://{bound}/ (try http://{bound}/search/?q=12+rue+de+rivoli+paris)");
-        geocommun_server::serve(listener, app, shutdown_signal()).await?;
+        let threads = match http_threads {
+            0 => std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            n => n,
+        };
+        geocommun_server::serve_threads(listener, app, shutdown_signal(), threads).await?;
         anyhow::Ok(())
     })
 }

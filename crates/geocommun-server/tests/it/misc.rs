@@ -288,6 +288,73 @@ async fn serve_answers_over_tcp_and_shuts_down_gracefully() {
         .unwrap();
 }
 
+/// One request over a new connection (`Connection: close`); the whole answer.
+async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    tokio::time::timeout(std::time::Duration::from_secs(10), s.read_to_string(&mut out))
+        .await
+        .unwrap()
+        .unwrap();
+    out
+}
+
+/// The production layout: connections handed out in turn to the serving threads, each with
+/// the client's address (the publication rate limits key on it); on shutdown the request in
+/// flight still gets its answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_threads_spreads_connections_and_shuts_down_gracefully() {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    async fn whoami(ConnectInfo(client): ConnectInfo<SocketAddr>) -> String {
+        format!("{} {}", std::thread::current().name().unwrap_or("?"), client.ip())
+    }
+    async fn slow() -> &'static str {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        "done"
+    }
+    let app =
+        app().route("/whoami", axum::routing::get(whoami)).route("/slow", axum::routing::get(slow));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(geocommun_server::serve_threads(
+        listener,
+        app,
+        async move {
+            let _ = rx.await;
+        },
+        2,
+    ));
+    let mut threads = std::collections::BTreeSet::new();
+    for _ in 0..4 {
+        let out = raw_get(addr, "/whoami").await;
+        assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+        let body = out.rsplit("\r\n\r\n").next().unwrap();
+        let (thread, ip) = body.split_once(' ').unwrap();
+        assert_eq!(ip, "127.0.0.1");
+        threads.insert(thread.to_owned());
+    }
+    assert_eq!(threads.into_iter().collect::<Vec<_>>(), ["http-0", "http-1"]);
+    assert!(raw_get(addr, "/search/?q=rivoli").await.contains("\"FeatureCollection\""));
+
+    let in_flight = tokio::spawn(raw_get(addr, "/slow"));
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    tx.send(()).unwrap();
+    let out = in_flight.await.unwrap();
+    assert!(out.starts_with("HTTP/1.1 200") && out.ends_with("done"), "{out}");
+    tokio::time::timeout(std::time::Duration::from_secs(10), server)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    // Stopped: nothing accepts any more.
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
 /// Publication work (validation, consolidation, index rebuilds, merges) runs on threads at the
 /// lowest priority: searches come first.
 #[cfg(target_os = "linux")]
