@@ -11,9 +11,13 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 "$VENV/bin/python" -c 'import geopy' 2>/dev/null || "$VENV/bin/pip" install -q 'geopy==2.4.1'
-cargo build -q -p geocommun
+# The binary under test: GEOCOMMUN_BIN (scripts/test passes the one its tests built), else built.
+if [ -z "${GEOCOMMUN_BIN:-}" ]; then
+  cargo build -q -p geocommun
+  GEOCOMMUN_BIN=target/debug/geocommun
+fi
 LOG="$(mktemp)"
-target/debug/geocommun serve --quiet --listen "127.0.0.1:$PORT" --data-dir "$DATA" \
+"$GEOCOMMUN_BIN" serve --quiet --listen "127.0.0.1:$PORT" --data-dir "$DATA" \
   "$DATA/ban/ban-2024/adresses-75.csv.gz" >"$LOG" 2>&1 &
 PID=$!
 trap 'kill "$PID" 2>/dev/null || true; rm -f "$LOG"' EXIT

@@ -31,9 +31,12 @@ find "$DATA/bal" "$DATA/bal-fixtures" "$CRAFTED" "$WORK/gunzipped" "$WORK/mutant
 echo "parity corpus: $(wc -l < "$WORK/files.txt") files"
 
 # 3. Both validators.
-cargo build --quiet -p geocommun
+if [ -z "${GEOCOMMUN_BIN:-}" ]; then  # scripts/test passes the binary its tests built
+  cargo build --quiet -p geocommun
+  GEOCOMMUN_BIN=target/debug/geocommun
+fi
 node tests/parity/ref.mjs "$WORK" < "$WORK/files.txt" > "$WORK/ref.jsonl"
-xargs -d '\n' target/debug/geocommun validate --format json < "$WORK/files.txt" \
+xargs -d '\n' "$GEOCOMMUN_BIN" validate --format json < "$WORK/files.txt" \
     > "$WORK/ours.jsonl" || true
 
 # 4. File by file.
