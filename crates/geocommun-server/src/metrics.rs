@@ -97,8 +97,7 @@ impl Metrics {
         }
         let answers_hit = answers.with_label_values(&["hit"]);
         let answers_miss = answers.with_label_values(&["miss"]);
-        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let id = NEXT_METRICS_ID.fetch_add(1, Ordering::Relaxed);
         Self { id, registry, requests, duration, csv_rows, index, answers_hit, answers_miss }
     }
 
@@ -178,6 +177,9 @@ struct Handles {
 }
 
 const MAX_HANDLES: usize = 256;
+
+/// The next [`Metrics::id`].
+static NEXT_METRICS_ID: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
     static HANDLES: RefCell<Vec<Handles>> = const { RefCell::new(Vec::new()) };
