@@ -291,7 +291,10 @@ def main(argv=None):
         P('| rows/s, 2 halves in parallel | {} | {} | {}× |'.format(
             fmt(pa.get('rows_per_s')), fmt(po.get('rows_per_s')),
             fmt(ratio(po.get('rows_per_s'), pa.get('rows_per_s')))))
-        P('| wall time, 1 request (s) | {} | {} | |'.format(fmt(g(ca, 'wall_s'), 2), fmt(g(co, 'wall_s'), 3)))
+        P('| wall time, 1 request (s) | {} | {}{} | |'.format(
+            fmt(g(ca, 'wall_s'), 2), fmt(g(co, 'wall_s'), 3),
+            ' (median of {})'.format(', '.join(fmt(w, 3) for w in co['wall_s_all']))
+            if co and len(co.get('wall_s_all') or []) > 1 else ''))
         P('| HTTP status / rows out | {} / {} | {} / {} | |'.format(g(ca, 'http_code'), g(ca, 'rows'),
                                                                g(co, 'http_code'), g(co, 'rows')))
         P('| found / top-1 exact id | {} / {} | {} / {} | |'.format(

@@ -205,10 +205,26 @@ pub async fn serve_threads(
         };
         // The stream leaves this runtime's reactor for the serving thread's.
         let Ok(stream) = stream.into_std() else { continue };
-        if senders[next].send((stream, addr)).is_err() {
-            tracing::error!("HTTP thread {next} stopped");
+        let mut conn = (stream, addr);
+        // A thread whose loop ended (a bug: it only ends on shutdown) is left out, and the
+        // connection goes to the next one.
+        loop {
+            if senders.is_empty() {
+                return Err(std::io::Error::other("every HTTP thread stopped"));
+            }
+            next %= senders.len();
+            match senders[next].send(conn) {
+                Ok(()) => {
+                    next += 1;
+                    break;
+                }
+                Err(unsent) => {
+                    tracing::error!("an HTTP thread stopped; serving on the others");
+                    conn = unsent.0;
+                    senders.remove(next);
+                }
+            }
         }
-        next = (next + 1) % senders.len();
     }
     drop(listener);
     let _ = stop_tx.send(true);
