@@ -166,6 +166,7 @@ pub async fn serve_threads(
     shutdown: impl Future<Output = ()> + Send + 'static,
     threads: usize,
 ) -> std::io::Result<()> {
+    let local = listener.local_addr()?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut senders = Vec::new();
     let mut handles = Vec::new();
@@ -176,7 +177,7 @@ pub async fn serve_threads(
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let handle = std::thread::Builder::new().name(format!("http-{i}")).spawn(move || {
             rt.block_on(async move {
-                let incoming = Handoff { rx, local: None }.tap_io(|_| {});
+                let incoming = Handoff { rx, local }.tap_io(|_| {});
                 axum::serve(incoming, router.into_make_service_with_connect_info::<SocketAddr>())
                     .with_graceful_shutdown(async move {
                         let _ = stop.wait_for(|s| *s).await;
@@ -204,7 +205,13 @@ pub async fn serve_threads(
             }
         };
         // The stream leaves this runtime's reactor for the serving thread's.
-        let Ok(stream) = stream.into_std() else { continue };
+        let stream = match stream.into_std() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("handing a connection over: {e}");
+                continue;
+            }
+        };
         let mut conn = (stream, addr);
         // A thread whose loop ended (a bug: it only ends on shutdown) is left out, and the
         // connection goes to the next one.
@@ -246,7 +253,8 @@ pub async fn serve_threads(
 /// The connections handed to one serving thread, as an axum [`Listener`].
 struct Handoff {
     rx: tokio::sync::mpsc::UnboundedReceiver<(std::net::TcpStream, SocketAddr)>,
-    local: Option<SocketAddr>,
+    /// The address the acceptor listens on.
+    local: SocketAddr,
 }
 
 impl Listener for Handoff {
@@ -259,7 +267,6 @@ impl Listener for Handoff {
             let Some((stream, addr)) = self.rx.recv().await else {
                 return std::future::pending().await;
             };
-            self.local = stream.local_addr().ok();
             // Registered with this thread's reactor; a connection that cannot be is dropped
             // (the client sees it closed), the others go on.
             match stream
@@ -273,6 +280,6 @@ impl Listener for Handoff {
     }
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.local.ok_or_else(|| std::io::Error::other("no connection yet"))
+        Ok(self.local)
     }
 }
